@@ -1,0 +1,22 @@
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY pyproject.toml ./
+COPY portal ./portal
+COPY programs ./programs
+COPY scoring ./scoring
+COPY submissions ./submissions
+RUN pip install --no-cache-dir -e .
+COPY . .
+RUN DJANGO_ENV=production SECRET_KEY=build-only-not-used-at-runtime ALLOWED_HOSTS=localhost \
+    python manage.py collectstatic --noinput \
+ && useradd --system --uid 1000 portal && mkdir -p /app/var && chown -R portal /app/var
+USER portal
+EXPOSE 8000
+CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--timeout", "120"]

@@ -1,0 +1,60 @@
+# Two commands on a fresh Debian/Ubuntu machine:
+#   make demo   - install everything, migrate, load fixtures and demo accounts, serve on :8000
+#   make test   - run the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
+DEB_PACKAGES := chromium fonts-noto-cjk libharfbuzz-subset0 gettext libpango-1.0-0 libpangoft2-1.0-0 python3-venv
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test install system-packages python-packages migrate fixtures serve messages bench clean
+
+demo: install migrate fixtures serve
+
+install: system-packages python-packages
+
+system-packages:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+python-packages: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+fixtures: migrate
+	$(PY) manage.py load_regions
+	$(PY) manage.py load_calls
+	$(PY) manage.py load_rubrics
+	$(PY) manage.py load_demo
+
+serve:
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest -q
+
+messages:
+	$(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=var --ignore=tests
+	$(PY) manage.py compilemessages --ignore=.venv
+
+bench: install
+	$(PY) tests/bench/bench_scoring.py
+
+clean:
+	rm -rf var staticfiles .pytest_cache

@@ -1,0 +1,74 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import AuditEntry, CreditCodeException, Membership, Organization, Region, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["organization"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    inlines = [MembershipInline]
+    fieldsets = BaseUserAdmin.fieldsets + ((_("Portal"), {"fields": ("phone", "active_membership")}),)
+    raw_id_fields = ["active_membership"]
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "kind", "parent"]
+    list_filter = ["level", "kind", "province"]
+    search_fields = ["code", "name"]
+    raw_id_fields = ["parent"]
+    readonly_fields = ["province", "city"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "credit_code", "region", "is_approved"]
+    list_filter = ["kind", "is_approved", "region__province"]
+    search_fields = ["name", "credit_code"]
+    raw_id_fields = ["region"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organization", "role", "is_active"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["user__username", "organization__name"]
+    raw_id_fields = ["user", "organization"]
+
+
+@admin.register(CreditCodeException)
+class CreditCodeExceptionAdmin(admin.ModelAdmin):
+    list_display = ["code", "reason", "recorded_by", "recorded_at"]
+    search_fields = ["code"]
+    readonly_fields = ["recorded_by", "recorded_at"]
+
+    def save_model(self, request, obj, form, change):
+        from .access import actor_for
+        from .services import credit_code_exception_record
+
+        credit_code_exception_record(actor=actor_for(request.user), code=obj.code, reason=obj.reason)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read only: audit rows are never edited or deleted."""
+
+    list_display = ["at", "actor", "actor_role", "action", "object_repr", "from_state", "to_state"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["object_repr", "actor__username", "comment"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,109 @@
+"""Writes of the program catalogue: one use case, one transaction, one audit entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.access import Actor, can_change_call, can_publish_call
+from portal.services import audit_record
+
+from .constants import CallStatus, DeadlineKind
+from .models import Call, Stage
+from .workdays import WorkdayCalendar, end_of_day
+
+CALL_EDITABLE_FIELDS = ("title", "document_number", "notice_text", "commitment_text", "batch")
+
+
+def _require(decision) -> None:
+    if not decision:
+        raise PermissionDenied(decision.reason)
+
+
+def _lock_call(call: Call) -> Call:
+    return Call.objects.select_for_update().select_related("province").get(pk=call.pk)
+
+
+@transaction.atomic
+def call_update(*, actor: Actor, call: Call, changes: dict) -> Call:
+    _require(can_change_call(actor, call))
+    unknown = set(changes) - set(CALL_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    call = _lock_call(call)
+    before = {k: getattr(call, k) for k in changes}
+    for key, value in changes.items():
+        setattr(call, key, value)
+    call.full_clean()
+    call.save(update_fields=list(changes))
+    audit_record(
+        actor=actor, action="call.update", obj=call, province=call.province,
+        data={"before": before, "after": changes},
+    )
+    return call
+
+
+def _transition(*, actor: Actor, call: Call, allowed_from: set[str], to: str, action: str, comment: str = "") -> Call:
+    call = _lock_call(call)
+    if call.status not in allowed_from:
+        raise ValidationError(
+            _("A call that is %(state)s cannot be %(action)s.")
+            % {"state": call.get_status_display(), "action": CallStatus(to).label}
+        )
+    previous = call.status
+    call.status = to
+    fields = ["status"]
+    if to == CallStatus.PUBLISHED and call.published_at is None:
+        call.published_at = timezone.now()
+        fields.append("published_at")
+    call.save(update_fields=fields)
+    audit_record(
+        actor=actor, action=action, obj=call, province=call.province, from_state=previous, to_state=to,
+        comment=comment,
+    )
+    return call
+
+
+@transaction.atomic
+def call_publish(*, actor: Actor, call: Call) -> Call:
+    _require(can_publish_call(actor, call))
+    if not call.stages.exists():
+        raise ValidationError(_("A call needs at least one stage with its deadline before it is published."))
+    return _transition(actor=actor, call=call, allowed_from={CallStatus.DRAFT}, to=CallStatus.PUBLISHED,
+                       action="call.publish")
+
+
+@transaction.atomic
+def call_close(*, actor: Actor, call: Call, comment: str = "") -> Call:
+    _require(can_change_call(actor, call))
+    return _transition(actor=actor, call=call, allowed_from={CallStatus.PUBLISHED}, to=CallStatus.CLOSED,
+                       action="call.close", comment=comment)
+
+
+@transaction.atomic
+def stage_set_event_date(*, actor: Actor, stage: Stage, event_date: dt.date) -> tuple[Stage, list[str]]:
+    """Date the event a relative deadline counts from (e.g. the training of Guizhou's pilot call);
+    the deadline becomes N working days later, end of day, Asia/Shanghai."""
+    _require(can_change_call(actor, stage.call))
+    stage = Stage.objects.select_for_update().select_related("call__province").get(pk=stage.pk)
+    if stage.deadline_kind != DeadlineKind.RELATIVE:
+        raise ValidationError(_("Only a deadline counted from an event takes an event date."))
+    result = WorkdayCalendar().add_working_days(event_date, stage.relative_working_days or 0)
+    before = stage.deadline_at
+    stage.event_date = event_date
+    stage.deadline_at = end_of_day(result.date)
+    stage.save(update_fields=["event_date", "deadline_at"])
+    audit_record(
+        actor=actor, action="stage.set_event_date", obj=stage, province=stage.call.province,
+        data={
+            "event_date": event_date.isoformat(),
+            "deadline_before": before.isoformat() if before else None,
+            "deadline_after": stage.deadline_at.isoformat(),
+            "warnings": result.warnings,
+        },
+    )
+    return stage, result.warnings

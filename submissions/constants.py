@@ -1,0 +1,32 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted, awaiting review")
+    UNDER_REVIEW = "under_review", _("Under review")
+    RETURNED = "returned", _("Returned for revision")
+    RECOMMENDED = "recommended", _("Recommended, awaiting sign-off")
+    REJECTED = "rejected", _("Not recommended")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    APPROVED = "approved", _("Recognized")
+    NOT_APPROVED = "not_approved", _("Not recognized")
+    PILOT = "pilot", _("Pilot")
+
+
+FINAL_STATUSES = {Status.REJECTED, Status.WITHDRAWN, Status.APPROVED, Status.NOT_APPROVED}
+EDITABLE_STATUSES = {Status.DRAFT, Status.RETURNED}
+
+
+class Level(models.TextChoices):
+    COUNTY = "county", _("County bureau")
+    CITY = "city", _("City bureau")
+    PROVINCE = "province", _("Provincial department")
+
+
+class MemberRole(models.TextChoices):
+    LEAD = "lead", _("Lead unit")
+    MEMBER = "member", _("Member unit")
+
+

@@ -1,0 +1,360 @@
+"""Applications and what hangs on them: members, commitment, attachments, receipts, reviews.
+
+Status changes only through submissions/workflow.py (one declared transition table); nothing
+else assigns `status`.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Organization, Region
+from programs.models import Call, RequiredMaterial
+
+from .constants import Level, MemberRole, Status
+
+
+class Application(models.Model):
+    call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="applications")
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="applications"
+    )
+    # The applicant's region when the application was opened: bureaus' scoping follows it.
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    province = models.ForeignKey(Region, verbose_name=_("province"), on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT,
+                              db_index=True)
+    level = models.CharField(_("with"), max_length=16, choices=Level.choices, blank=True,
+                             help_text=_("The level whose bureau holds the application now."))
+    routing = models.JSONField(_("routing"), default=list, help_text=_("The levels the application passes."))
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    data = models.JSONField(_("form data"), default=dict, blank=True)
+    score_inputs = models.JSONField(_("self-assessment figures"), default=dict, blank=True)
+    self_score = models.DecimalField(_("self-score"), max_digits=7, decimal_places=2, null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    number = models.CharField(_("receipt number"), max_length=32, blank=True, db_index=True)
+    revision_deadline = models.DateTimeField(_("revision deadline"), null=True, blank=True)
+    return_reasons = models.JSONField(_("reasons for return"), default=list, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("last saved by"), null=True,
+                                   blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(_("last saved at"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    last_action = models.CharField(_("last action"), max_length=64, blank=True)
+    last_action_at = models.DateTimeField(_("last action at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            models.Index(fields=["call", "status", "level"]),
+            models.Index(fields=["region", "status"]),
+            models.Index(fields=["province", "status"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "organization"],
+                condition=~models.Q(status="withdrawn"),
+                name="one_live_application_per_call_and_organization",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"{self.organization} · {self.call}"
+
+
+class ApplicationMember(models.Model):
+    """An organization taking part in a multi-organization application (alliance, innovation center)."""
+
+    application = models.ForeignKey(Application, verbose_name=_("application"), on_delete=models.CASCADE,
+                                    related_name="members")
+    organization = models.ForeignKey(Organization, verbose_name=_("organization"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="memberships_in_applications")
+    role = models.CharField(_("role"), max_length=8, choices=MemberRole.choices, default=MemberRole.MEMBER)
+    invited_name = models.CharField(_("name"), max_length=200, blank=True)
+    invited_credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
+    invited_email = models.EmailField(_("e-mail"), blank=True)
+    invited_at = models.DateTimeField(_("invited at"), default=timezone.now)
+    token = models.UUIDField(_("invitation token"), default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("member unit")
+        verbose_name_plural = _("member units")
+        constraints = [
+            models.UniqueConstraint(fields=["application", "organization"], name="uniq_application_member",
+                                    condition=models.Q(organization__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return self.organization.name if self.organization else self.invited_name
+
+
+class CommitmentAcceptance(models.Model):
+    """The applicant read and accepted the call's commitment letter (告知承诺书)."""
+
+    call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.PROTECT,
+                                     related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT,
+                             related_name="+")
+    accepted_at = models.DateTimeField(_("accepted at"), default=timezone.now)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    text_sha256 = models.CharField(_("fingerprint of the text"), max_length=64)
+
+    class Meta:
+        verbose_name = _("commitment acceptance")
+        verbose_name_plural = _("commitment acceptances")
+        ordering = ["-accepted_at"]
+
+
+def attachment_path(instance, filename):
+    # The portal chooses the stored name; the user's file name is kept only as data.
+    return f"attachments/{instance.application_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    application = models.ForeignKey(Application, verbose_name=_("application"), on_delete=models.CASCADE,
+                                    related_name="attachments")
+    material = models.ForeignKey(RequiredMaterial, verbose_name=_("material"), on_delete=models.PROTECT,
+                                 related_name="+")
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=64)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    is_current = models.BooleanField(_("current"), default=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["material__order", "-uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Receipt(models.Model):
+    """Proof of a submission: number, time and a fingerprint of what was submitted."""
+
+    application = models.ForeignKey(Application, verbose_name=_("application"), on_delete=models.PROTECT,
+                                    related_name="receipts")
+    number = models.CharField(_("receipt number"), max_length=32, unique=True)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    fingerprint = models.CharField(_("fingerprint (SHA-256)"), max_length=64)
+    snapshot = models.JSONField(_("what was submitted"))
+
+    class Meta:
+        verbose_name = _("receipt")
+        verbose_name_plural = _("receipts")
+        ordering = ["-submitted_at"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class DraftConflict(models.Model):
+    """A save refused because someone else saved the draft first: the refused text is kept here so
+    nothing typed is lost, and the user is shown both versions."""
+
+    application = models.ForeignKey(Application, verbose_name=_("application"), on_delete=models.CASCADE,
+                                    related_name="conflicts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    base_version = models.PositiveIntegerField(_("edited version"))
+    current_version = models.PositiveIntegerField(_("version saved by the other person"))
+    data = models.JSONField(_("form data"), default=dict)
+    score_inputs = models.JSONField(_("self-assessment figures"), default=dict)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("draft conflict")
+        verbose_name_plural = _("draft conflicts")
+        ordering = ["-created_at"]
+
+
+# --- Review by the bureaus (county → city → province) ---------------------------------------
+
+
+class Review(models.Model):
+    """A bureau's review of one application at one level: its opinion and its score."""
+
+    application = models.ForeignKey(Application, verbose_name=_("application"), on_delete=models.CASCADE,
+                                    related_name="reviews")
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewer"), null=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    opinion = models.TextField(_("opinion"), blank=True)
+    score = models.DecimalField(_("bureau score"), max_digits=7, decimal_places=2, null=True, blank=True)
+    assessment = models.ForeignKey("scoring.Assessment", verbose_name=_("assessment"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        constraints = [models.UniqueConstraint(fields=["application", "level"], name="uniq_review_per_level")]
+
+
+class InputCorrection(models.Model):
+    """A reviewer corrected one figure of the self-assessment; both values stay on record."""
+
+    application = models.ForeignKey(Application, verbose_name=_("application"), on_delete=models.CASCADE,
+                                    related_name="corrections")
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    input_key = models.CharField(_("figure"), max_length=64)
+    old_value = models.CharField(_("declared value"), max_length=64, blank=True)
+    new_value = models.CharField(_("corrected value"), max_length=64)
+    reason = models.TextField(_("reason"))
+    corrected_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("corrected by"), null=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    corrected_at = models.DateTimeField(_("corrected at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("input correction")
+        verbose_name_plural = _("input corrections")
+        ordering = ["corrected_at"]
+
+
+class SiteVisit(models.Model):
+    application = models.ForeignKey(Application, verbose_name=_("application"), on_delete=models.CASCADE,
+                                    related_name="site_visits")
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    visit_date = models.DateField(_("date of the visit"))
+    people = models.CharField(_("people"), max_length=300)
+    findings = models.TextField(_("findings"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("site verification")
+        verbose_name_plural = _("site verifications")
+        ordering = ["-visit_date"]
+
+
+def site_photo_path(instance, filename):
+    return f"site-visits/{instance.visit.application_id}/{uuid.uuid4().hex}"
+
+
+class SiteVisitPhoto(models.Model):
+    visit = models.ForeignKey(SiteVisit, verbose_name=_("site verification"), on_delete=models.CASCADE,
+                              related_name="photos")
+    file = models.FileField(_("file"), upload_to=site_photo_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=64)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+
+    class Meta:
+        verbose_name = _("site photo")
+        verbose_name_plural = _("site photos")
+
+
+class QuotaCounter(models.Model):
+    """The row locked (SELECT … FOR UPDATE) while a recommendation is counted against a quota."""
+
+    call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    used = models.PositiveIntegerField(_("used"), default=0)
+
+    class Meta:
+        verbose_name = _("quota counter")
+        verbose_name_plural = _("quota counters")
+        constraints = [models.UniqueConstraint(fields=["call", "region", "level"], name="uniq_quota_counter")]
+
+
+class QuotaException(models.Model):
+    """Extra places granted by the province beyond a quota, with the reason."""
+
+    call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    extra = models.PositiveIntegerField(_("extra places"))
+    reason = models.TextField(_("reason"))
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("granted by"), null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("quota exception")
+        verbose_name_plural = _("quota exceptions")
+
+
+class Recommendation(models.Model):
+    application = models.ForeignKey(Application, verbose_name=_("application"), on_delete=models.CASCADE,
+                                    related_name="recommendations")
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    quota_region = models.ForeignKey(Region, verbose_name=_("counted against"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    recommended_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recommended by"), null=True,
+                                       on_delete=models.SET_NULL, related_name="+")
+    recommended_at = models.DateTimeField(_("recommended at"), default=timezone.now)
+    signed_off_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("signed off by"), null=True,
+                                      blank=True, on_delete=models.SET_NULL, related_name="+")
+    signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
+    is_active = models.BooleanField(_("counts"), default=True)
+
+    class Meta:
+        verbose_name = _("recommendation")
+        verbose_name_plural = _("recommendations")
+
+
+class StageExtension(models.Model):
+    """The province extended a stage's deadline (for one region or for all)."""
+
+    stage = models.ForeignKey("programs.Stage", verbose_name=_("stage"), on_delete=models.CASCADE,
+                              related_name="extensions")
+    region = models.ForeignKey(Region, verbose_name=_("only for region"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
+    new_deadline = models.DateTimeField(_("new deadline"))
+    reason = models.TextField(_("reason"))
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("granted by"), null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("deadline extension")
+        verbose_name_plural = _("deadline extensions")
+        ordering = ["-granted_at"]
+
+
+class ConflictDeclaration(models.Model):
+    """A reviewer declared a relation with an applicant organization and may not review it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewer"), on_delete=models.CASCADE,
+                             related_name="conflict_declarations")
+    organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE,
+                                     related_name="+")
+    relation = models.CharField(_("relation"), max_length=300)
+    declared_at = models.DateTimeField(_("declared at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("conflict of interest declaration")
+        verbose_name_plural = _("conflict of interest declarations")
+        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="uniq_conflict_declaration")]
+
+
+class ResultPublication(models.Model):
+    call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="+")
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("published by"), null=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("published result list")
+        verbose_name_plural = _("published result lists")

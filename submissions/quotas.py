@@ -1,0 +1,210 @@
+"""Quotas: how many recommendations a bureau may make in a call, and how many it has used.
+
+* At the county level the call's per-county quota applies to the county (the Ganzhou ETC rule
+  depends on the county's attribute ``has_city_etc_program``: no program → at most 2, a program →
+  no limit; ``Quota.limit_for`` reads it).
+* At the city level the call's per-city quota applies to the city and counts the city's
+  recommendations of the applications of all its counties (and of units registered at city level).
+* The province decides; it has no quota.
+
+A provincial officer can grant extra places to a region (``QuotaException``); they add to the limit.
+
+Recommending reserves a place under a row lock on ``QuotaCounter`` (SELECT … FOR UPDATE on
+PostgreSQL; SQLite serializes writers anyway): the count of active recommendations is read after the
+lock is held, so two reviewers clicking at once can never go over.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Sum
+from django.utils.translation import gettext as _
+
+from portal.constants import RegionLevel
+from portal.models import Region
+from programs.constants import QuotaScope
+
+from .constants import Level
+from .models import QuotaCounter, QuotaException, Recommendation
+
+
+class QuotaExceeded(ValidationError):
+    """A recommendation refused because the quota is used up; the message names the quota."""
+
+    def __init__(self, status: "QuotaStatus", wanted: int = 1):
+        self.status = status
+        if wanted > 1:
+            message = _(
+                "Quota reached: %(quota)s %(region)s has used %(used)d of %(limit)d places; %(wanted)d "
+                "recommendations do not fit in the %(remaining)d remaining."
+            ) % {"quota": status.text, "region": status.region.name, "used": status.used, "limit": status.limit,
+                 "wanted": wanted, "remaining": status.remaining}
+        else:
+            message = _(
+                "Quota reached: %(quota)s %(region)s has used %(used)d of %(limit)d places."
+            ) % {"quota": status.text, "region": status.region.name, "used": status.used, "limit": status.limit}
+        super().__init__(message, code="quota_exceeded")
+
+
+@dataclass
+class QuotaStatus:
+    call: object
+    region: Region
+    level: str
+    quota: object | None  # programs.models.Quota, or None: no quota applies
+    base_limit: int | None = None
+    extra: int = 0
+    used: int = 0
+    exceptions: list = field(default_factory=list)
+
+    @property
+    def unlimited(self) -> bool:
+        return self.quota is None or self.base_limit is None
+
+    @property
+    def limit(self) -> int | None:
+        return None if self.unlimited else self.base_limit + self.extra
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.unlimited else max(self.limit - self.used, 0)
+
+    @property
+    def full(self) -> bool:
+        return not self.unlimited and self.used >= self.limit
+
+    @property
+    def text(self) -> str:
+        return str(self.quota.describe()) if self.quota is not None else _("No quota.")
+
+
+def quota_region_for(*, application=None, region: Region | None = None, level: str) -> Region | None:
+    """The region whose quota a recommendation at `level` counts against (None: no quota)."""
+    region = region or application.region
+    if level == Level.COUNTY:
+        return region if region.level == RegionLevel.COUNTY else None
+    if level == Level.CITY:
+        if region.level == RegionLevel.CITY:
+            return region
+        if region.city_id:
+            return region.city
+    return None
+
+
+def _scope_for(level: str) -> str | None:
+    return {Level.COUNTY: QuotaScope.PER_COUNTY, Level.CITY: QuotaScope.PER_CITY}.get(level)
+
+
+def pick_quota(quotas: Iterable, region: Region, level: str):
+    """The quota of the call for `region` at `level`: one naming the region wins over a general one."""
+    scope = _scope_for(level)
+    if scope is None:
+        return None
+    candidates = [q for q in quotas if q.scope == scope and q.applies_to(region)]
+    candidates.sort(key=lambda q: (q.region_id is not None, q.pk), reverse=True)
+    return candidates[0] if candidates else None
+
+
+def _used(call_id: int, region_id: int, level: str) -> int:
+    return Recommendation.objects.filter(
+        application__call_id=call_id, quota_region_id=region_id, level=level, is_active=True
+    ).count()
+
+
+def quota_status(*, call, region: Region, level: str) -> QuotaStatus:
+    quota = pick_quota(call.quotas.all(), region, level)
+    status = QuotaStatus(call=call, region=region, level=level, quota=quota)
+    if quota is not None:
+        status.base_limit = quota.limit_for(region)
+    status.exceptions = list(QuotaException.objects.filter(call=call, region=region).order_by("granted_at"))
+    status.extra = sum(e.extra for e in status.exceptions)
+    status.used = _used(call.pk, region.pk, level)
+    return status
+
+
+def quota_statuses(*, calls: Iterable, regions: Iterable[Region], level: str) -> list[QuotaStatus]:
+    """Statuses for every (call, region) pair in a few queries (no query per row)."""
+    from programs.models import Quota
+
+    calls = list(calls)
+    regions = list(regions)
+    if not calls or not regions:
+        return []
+    call_ids = [c.pk for c in calls]
+    region_ids = [r.pk for r in regions]
+    quotas = defaultdict(list)
+    for q in Quota.objects.filter(call_id__in=call_ids).select_related("call", "region"):
+        quotas[q.call_id].append(q)
+    used = {
+        (row["application__call_id"], row["quota_region_id"]): row["n"]
+        for row in Recommendation.objects.filter(
+            application__call_id__in=call_ids, quota_region_id__in=region_ids, level=level, is_active=True
+        ).values("application__call_id", "quota_region_id").annotate(n=Count("id"))
+    }
+    extra = {
+        (row["call_id"], row["region_id"]): row["n"] or 0
+        for row in QuotaException.objects.filter(call_id__in=call_ids, region_id__in=region_ids)
+        .values("call_id", "region_id").annotate(n=Sum("extra"))
+    }
+    out = []
+    for call in calls:
+        for region in regions:
+            quota = pick_quota(quotas.get(call.pk, ()), region, level)
+            status = QuotaStatus(call=call, region=region, level=level, quota=quota)
+            if quota is not None:
+                status.base_limit = quota.limit_for(region)
+            status.extra = extra.get((call.pk, region.pk), 0)
+            status.used = used.get((call.pk, region.pk), 0)
+            out.append(status)
+    return out
+
+
+def lock_counter(*, call, region: Region, level: str) -> QuotaCounter:
+    """The quota counter row of (call, region, level), created if needed and locked FOR UPDATE.
+
+    Must run inside the caller's transaction; callers lock the counter before the applications."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock_counter() must run inside transaction.atomic()")
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent creator may win the insert
+            QuotaCounter.objects.get_or_create(call=call, region=region, level=level)
+    except IntegrityError:
+        pass
+    return QuotaCounter.objects.select_for_update().get(call=call, region=region, level=level)
+
+
+def reserve_places(*, call, region: Region, level: str, wanted: int = 1) -> tuple[QuotaCounter, QuotaStatus]:
+    """Lock the counter and check that `wanted` more recommendations fit; raise QuotaExceeded.
+
+    The caller creates the Recommendation rows in the same transaction and then calls
+    `sync_counter`."""
+    counter = lock_counter(call=call, region=region, level=level)
+    status = quota_status(call=call, region=region, level=level)  # read after the lock is held
+    if not status.unlimited and status.used + wanted > status.limit:
+        raise QuotaExceeded(status, wanted)
+    return counter, status
+
+
+def sync_counter(counter: QuotaCounter) -> None:
+    counter.used = _used(counter.call_id, counter.region_id, counter.level)
+    counter.save(update_fields=["used"])
+
+
+def check_within_quota(*, call, region: Region, level: str) -> QuotaStatus:
+    """Re-check at sign-off: the active recommendations may not exceed the limit (which may have
+    changed since: a quota edited, a region attribute changed). Raises QuotaExceeded."""
+    lock_counter(call=call, region=region, level=level)
+    status = quota_status(call=call, region=region, level=level)
+    if not status.unlimited and status.used > status.limit:
+        raise ValidationError(
+            _("Quota exceeded: %(quota)s %(region)s has %(used)d recommendations for %(limit)d places; "
+              "the batch cannot be signed off.")
+            % {"quota": status.text, "region": region.name, "used": status.used, "limit": status.limit},
+            code="quota_exceeded",
+        )
+    return status

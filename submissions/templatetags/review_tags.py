@@ -1,0 +1,88 @@
+"""Template helpers of the review side: the home-page summary of pending work, small filters."""
+
+from __future__ import annotations
+
+import json
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def lookup(mapping, key):
+    """`{{ dict|lookup:key }}`: a dictionary value by a variable key (None if absent)."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
+
+
+@register.filter
+def pretty(value):
+    """Form data for reading: text as is, structures as compact JSON."""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+@register.inclusion_tag("submissions/review/_home_summary.html", takes_context=True)
+def review_home(context):
+    """Pending work of the actor's level per status, overdue items and the next stage deadlines."""
+    from submissions.constants import Status
+    from submissions.selectors_review import pending_summary, upcoming_deadlines
+
+    actor = context.get("actor")
+    if actor is None or not (actor.is_bureau or actor.is_provincial):
+        return {"show": False}
+    summary = pending_summary(actor)
+    rows = [(value, label, summary["counts"].get(value, 0)) for value, label in Status.choices
+            if value != Status.DRAFT and summary["counts"].get(value, 0)]
+    return {
+        "show": True,
+        "actor": actor,
+        "summary": summary,
+        "rows": rows,
+        "deadlines": upcoming_deadlines(actor),
+    }
+
+
+@register.filter
+def action_label(action: str) -> str:
+    """The label of an audit action on an application (the workflow's transition labels)."""
+    from django.utils.translation import gettext as _
+
+    from submissions.workflow import TRANSITIONS
+
+    if action.startswith("application."):
+        transition = TRANSITIONS.get(action.split(".", 1)[1])
+        if transition is not None:
+            return str(transition.label)
+    labels = {
+        "review.correct_input": _("Figure corrected"),
+        "review.score_levels": _("Items scored by level"),
+        "review.site_visit": _("Site verification recorded"),
+        "review.opinion": _("Opinion saved"),
+    }
+    return str(labels.get(action, action))
+
+
+@register.filter
+def state_label(state: str) -> str:
+    """“submitted@county” → “Submitted, awaiting review · County bureau”."""
+    from submissions.constants import Level, Status
+
+    if not state:
+        return "—"
+    status, _sep, level = state.partition("@")
+    parts = [str(Status(status).label) if status in Status.values else status]
+    if level:
+        parts.append(str(Level(level).label) if level in Level.values else level)
+    return " · ".join(parts)
+
+
+@register.filter
+def level_label(level: str) -> str:
+    from submissions.constants import Level
+
+    return str(Level(level).label) if level in Level.values else level

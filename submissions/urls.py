@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("submissions.urls_applicant")),
+    path("", include("submissions.urls_review")),
+]

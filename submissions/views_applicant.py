@@ -1,0 +1,598 @@
+"""The applicant's pages: 我的政策 (the calls it may apply to, and why not the others), the
+commitment letter, the application form (autosave, live self-score, uploads), submission and the
+receipt, 我的业务 (its applications) with the timeline of each. Thin: parse, ask portal.access,
+call a service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from portal import access
+from programs.selectors import call_detail_queryset
+
+from . import services
+from .constants import FINAL_STATUSES, Level, MemberRole, Status
+from .forms import (
+    ANNUAL_FIGURES,
+    BUREAU_KEYS,
+    CommitmentForm,
+    MemberInviteForm,
+    UploadForm,
+    WithdrawForm,
+    clean_targets,
+    collect_post,
+    form_spec,
+    value_of,
+)
+from .models import Attachment
+from .uploads import UploadRefused, accept_attribute, allowed_types, attachment_response, describe_types
+from .workflow import TRANSITIONS
+
+
+def _actor(request):
+    return access.actor_of(request)
+
+
+def _require_applicant(request):
+    actor = _actor(request)
+    if not actor.is_applicant:
+        raise PermissionDenied(_("These pages are for applicant organizations."))
+    return actor
+
+
+def _app_or_404(actor, pk):
+    app = services.applications_for_list(actor).filter(pk=pk).first()
+    if app is None:
+        raise Http404(_("No such application in your scope."))
+    return app
+
+
+def _ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _wants_json(request) -> bool:
+    return request.headers.get("X-Requested-With") in ("fetch", "XMLHttpRequest") or "application/json" in \
+        request.headers.get("Accept", "")
+
+
+ACTION_LABELS = {
+    "application.start": gettext_lazy("Application opened"),
+    "application.upload": gettext_lazy("Material uploaded"),
+    "application.remove_attachment": gettext_lazy("Material removed"),
+    "application.member_invite": gettext_lazy("Member unit added"),
+    "application.member_remove": gettext_lazy("Member unit removed"),
+    "application.draft_conflict": gettext_lazy("A save was refused (someone saved first)"),
+    "application.draft_conflict_resolve": gettext_lazy("Refused save settled"),
+}
+
+
+def action_label(action: str) -> str:
+    name = action.split(".", 1)[-1]
+    if action in ACTION_LABELS:
+        return str(ACTION_LABELS[action])
+    if name in TRANSITIONS:
+        return str(TRANSITIONS[name].label)
+    return action
+
+
+def _status_label(state: str) -> str:
+    status, _at, level = (state or "").partition("@")
+    try:
+        text = str(Status(status).label)
+    except ValueError:
+        return state
+    if level:
+        try:
+            text += " · " + str(Level(level).label)
+        except ValueError:
+            pass
+    return text
+
+
+# --- 我的政策 -------------------------------------------------------------------------------------
+
+
+@login_required
+def policies(request):
+    actor = _require_applicant(request)
+    year, declared, facts = services.declared_figures(actor.organization)
+    figures = {**facts, **declared}
+    tried = False
+    for key, value in request.GET.items():
+        if key.startswith("fig-") and value.strip():
+            figures[key[4:]] = value.strip()
+            tried = True
+    rows = services.policy_rows(actor, figures=figures)
+    keys = []
+    for row in rows:
+        for c in row.call.conditions.all():
+            for key in (c.input_key, c.denominator_key):
+                if key and key not in BUREAU_KEYS and key not in keys and c.kind in ("threshold", "ratio"):
+                    keys.append(key)
+    figure_fields = [{"key": k, "label": ANNUAL_FIGURES.get(k, (k, ""))[0], "unit": ANNUAL_FIGURES.get(k, ("", ""))[1],
+                      "value": figures.get(k, "")} for k in keys if k in ANNUAL_FIGURES]
+    only_open = request.GET.get("show") == "open"
+    shown = [r for r in rows if r.can_apply or r.application] if only_open else rows
+    return render(request, "submissions/applicant/policies.html", {
+        "rows": shown, "count_open": sum(1 for r in rows if r.can_apply), "figure_fields": figure_fields,
+        "declared_year": year, "tried": tried, "only_open": only_open, "now": timezone.now(),
+    })
+
+
+# --- commitment and start ---------------------------------------------------------------------
+
+
+@login_required
+def apply(request, code: str):
+    actor = _require_applicant(request)
+    call = call_detail_queryset(actor).filter(code=code).first()
+    if call is None:
+        raise Http404(_("No such call."))
+    existing = services.Application.objects.filter(call=call, organization=actor.organization).exclude(
+        status=Status.WITHDRAWN).first()
+    if existing:
+        return redirect("applicant-application-edit", pk=existing.pk)
+    decision = access.can_start_application(actor, call)
+    form = CommitmentForm(request.POST or None)
+    has_letter = bool((call.commitment_text or "").strip())
+    if request.method == "POST":
+        if not decision:
+            raise PermissionDenied(decision.reason)
+        if not has_letter or form.is_valid():
+            try:
+                if has_letter and not services.commitment_accepted(call, actor.organization):
+                    services.commitment_accept(actor=actor, call=call, ip_address=_ip(request))
+                app = services.application_start(actor=actor, call=call)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, _("Your application has been opened. It is saved as you type."))
+                return redirect("applicant-application-edit", pk=app.pk)
+    deadline = services.filing_deadline(call=call, region=actor.organization.region)
+    return render(request, "submissions/applicant/apply.html", {
+        "call": call, "form": form, "decision": decision, "has_letter": has_letter, "deadline": deadline,
+        "spec": form_spec(call),
+    })
+
+
+# --- the form ---------------------------------------------------------------------------------
+
+
+def _field_row(f, app, locked_all, unlocked, data=None, inputs=None):
+    data = app.data if data is None else data
+    inputs = app.score_inputs if inputs is None else inputs
+    value = value_of(f, data or {}, inputs or {})
+    locked = locked_all or (unlocked is not None and not access.path_unlocked(f.path, unlocked))
+    return {"f": f, "name": f.path, "value": "" if value is None else value, "locked": locked}
+
+
+def _unlocked(app):
+    if app.status != Status.RETURNED:
+        return None
+    everything, paths, _materials = access.returned_editable(app)
+    return None if everything else paths
+
+
+def form_context(actor, app, spec=None):
+    spec = spec or form_spec(app.call)
+    can_edit = access.can_edit_application(actor, app)
+    locked_all = not can_edit
+    unlocked = _unlocked(app)
+    row = lambda f: _field_row(f, app, locked_all, unlocked)  # noqa: E731
+    figure_rows = []
+    for key in spec.figure_keys:
+        cells = [row(f) for f in spec.figures if f.path.endswith("." + key)]
+        figure_rows.append({"key": key, "label": cells[0]["f"].label, "unit": cells[0]["f"].unit, "cells": cells})
+    outline_parts = []
+    if spec.outline:
+        for part in spec.outline.parts:
+            outline_parts.append({"title": part.title, "fields": [
+                row(f) for f in spec.section_fields() if f.path.split(".", 1)[1] in {s.key for s in part.sections}]})
+    targets = clean_targets((app.data or {}).get("targets"), spec.outline) if spec.outline else []
+    targets_locked = locked_all or (unlocked is not None and not access.path_unlocked("targets", unlocked))
+    blank_rows = 0 if targets_locked else 2
+    target_rows = [[{"key": k, "value": r.get(k, "")} for k, _h in spec.outline.columns] for r in targets] + [
+        [{"key": k, "value": ""} for k, _h in spec.outline.columns] for _i in range(blank_rows)] if spec.outline else []
+    attachments = list(app.attachments.select_related("uploaded_by").order_by("-uploaded_at"))
+    slots = []
+    for m in spec.materials:
+        current = next((a for a in attachments if a.material_id == m.pk and a.is_current), None)
+        slots.append({
+            "material": m, "current": current, "types": describe_types(allowed_types(m)),
+            "accept": accept_attribute(m), "can_upload": access.can_upload_attachment(actor, app, m),
+            "history": [a for a in attachments if a.material_id == m.pk and not a.is_current],
+        })
+    figures = services.condition_figures(spec, app.data or {}, app.score_inputs or {})
+    members = list(app.members.select_related("organization").order_by("role", "id"))
+    conflicts = list(access.draft_conflicts_visible(actor, app).filter(resolved_at__isnull=True,
+                                                                       user=actor.user)[:5])
+    return {
+        "app": app, "spec": spec, "can_edit": can_edit, "locked_all": locked_all,
+        "profile": [row(f) for f in spec.profile], "summary": row(spec.summary) if spec.summary else None,
+        "figure_rows": figure_rows, "facts": [row(f) for f in spec.facts], "inputs": [row(f) for f in spec.inputs],
+        "declarations": [row(f) for f in spec.declarations], "outline_parts": outline_parts,
+        "target_rows": target_rows, "targets_locked": targets_locked,
+        "slots": slots, "calc": services.score_panel(spec, app.score_inputs or {}),
+        "condition_rows": services.condition_rows(spec, figures), "members": members,
+        "can_manage_members": access.can_manage_application_members(actor, app) if spec.multi else None,
+        "member_form": MemberInviteForm(), "upload_form": UploadForm(), "conflicts": conflicts,
+        "return_reasons": _reasons(app), "deadline": services.next_deadline(app),
+        "is_lead": app.organization_id == actor.organization.pk,
+    }
+
+
+def _reasons(app):
+    out = []
+    for entry in app.return_reasons or []:
+        if isinstance(entry, dict):
+            target = str(entry.get("target") or "")
+            label = entry.get("label") or entry.get("key") or (target if target != "general" else "")
+            out.append({"key": label, "target": target, "reason": entry.get("text") or entry.get("reason") or ""})
+        else:
+            out.append({"key": "", "target": "general", "reason": str(entry)})
+    return out
+
+
+@login_required
+def application_edit(request, pk: int):
+    actor = _require_applicant(request)
+    app = _app_or_404(actor, pk)
+    spec = form_spec(app.call)
+    if request.method == "POST":  # the form without JavaScript
+        data, inputs = collect_post(spec, request.POST)
+        outcome = services.application_save_draft(actor=actor, application=app,
+                                                  base_version=request.POST.get("version"), data=data,
+                                                  score_inputs=inputs)
+        if outcome.saved:
+            messages.success(request, _("Saved."))
+            for path, message in outcome.warnings.items():
+                messages.warning(request, f"{path}: {message}")
+            return redirect("applicant-application-edit", pk=app.pk)
+        messages.error(request, outcome.refused)
+        if outcome.conflict:
+            return redirect("applicant-conflict", pk=app.pk, conflict_id=outcome.conflict.pk)
+        return redirect("applicant-application-edit", pk=app.pk)
+    return render(request, "submissions/applicant/form.html", form_context(actor, app, spec))
+
+
+@login_required
+@require_POST
+def application_autosave(request, pk: int):
+    actor = _require_applicant(request)
+    app = _app_or_404(actor, pk)
+    spec = form_spec(app.call)
+    data, inputs = collect_post(spec, request.POST)
+    try:
+        outcome = services.application_save_draft(actor=actor, application=app,
+                                                  base_version=request.POST.get("version"), data=data,
+                                                  score_inputs=inputs)
+    except PermissionDenied as exc:
+        return JsonResponse({"status": "refused", "detail": str(exc)}, status=403)
+    except ValidationError as exc:
+        return JsonResponse({"status": "invalid", "detail": " ".join(exc.messages)}, status=400)
+    saved = outcome.application
+    if outcome.saved:
+        return JsonResponse({
+            "status": "saved", "version": saved.version,
+            "saved_at": timezone.localtime(saved.updated_at).strftime("%H:%M:%S"),
+            "self_score": None if saved.self_score is None else str(saved.self_score),
+            "warnings": outcome.warnings,
+        })
+    who = saved.updated_by.display_name() if saved.updated_by else ""
+    return JsonResponse({
+        "status": "conflict" if not outcome.locked else "locked",
+        "detail": outcome.refused, "version": saved.version, "current_version": saved.version,
+        "updated_by": who, "updated_at": timezone.localtime(saved.updated_at).strftime("%Y-%m-%d %H:%M:%S"),
+        "conflict_url": reverse("applicant-conflict", args=[saved.pk, outcome.conflict.pk]) if outcome.conflict else "",
+        "locked": outcome.locked,
+    }, status=409)
+
+
+@login_required
+@require_POST
+def application_score(request, pk: int):
+    """The live self-score for the figures being typed (nothing is saved here)."""
+    actor = _require_applicant(request)
+    app = _app_or_404(actor, pk)
+    spec = form_spec(app.call)
+    data, typed = collect_post(spec, request.POST)
+    merged = services._deep_merge(app.data or {}, data)
+    old_typed = services.typed_inputs(spec, app.score_inputs)
+    inputs = services.rubric_inputs(spec, merged, {**old_typed, **typed})
+    figures = services.condition_figures(spec, merged, {**old_typed, **typed})
+    return render(request, "submissions/applicant/_self_score.html", {
+        "calc": services.score_panel(spec, inputs), "spec": spec,
+        "condition_rows": services.condition_rows(spec, figures),
+    })
+
+
+# --- materials --------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def material_upload(request, pk: int, material_id: int):
+    actor = _require_applicant(request)
+    app = _app_or_404(actor, pk)
+    material = app.call.materials.filter(pk=material_id).first()
+    if material is None:
+        raise Http404(_("This call asks for no such material."))
+    form = UploadForm(request.POST, request.FILES)
+    error, reason, attachment = "", "", None
+    if not form.is_valid():
+        error = _("Choose a file to upload.")
+    else:
+        upload = form.cleaned_data["file"]
+        try:
+            attachment = services.attachment_upload(actor=actor, application=app, material=material, file=upload,
+                                                    filename=form.cleaned_data.get("filename") or upload.name)
+        except (UploadRefused, ValidationError) as exc:
+            error = " ".join(exc.messages)
+            reason = getattr(exc, "reason", "invalid")
+        except PermissionDenied as exc:
+            if _wants_json(request):
+                return JsonResponse({"status": "refused", "detail": str(exc)}, status=403)
+            raise
+    if _wants_json(request):
+        if error:
+            return JsonResponse({"status": "refused", "detail": error, "reason": reason}, status=400)
+        return JsonResponse({
+            "status": "stored", "id": attachment.pk, "name": attachment.original_name, "size": attachment.size,
+            "sha256": attachment.sha256, "content_type": attachment.content_type,
+            "url": reverse("application-file", args=[app.pk, attachment.pk]),
+        }, status=201)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("“%(name)s” has been stored.") % {"name": attachment.original_name})
+    return redirect(reverse("applicant-application-edit", args=[app.pk]) + f"#m-{material.code}")
+
+
+@login_required
+@require_POST
+def attachment_remove(request, pk: int, attachment_id: int):
+    actor = _require_applicant(request)
+    app = _app_or_404(actor, pk)
+    attachment = app.attachments.filter(pk=attachment_id, is_current=True).select_related("material").first()
+    if attachment is None:
+        raise Http404
+    services.attachment_remove(actor=actor, attachment=attachment)
+    messages.success(request, _("The file has been taken out of the application (it stays on record)."))
+    return redirect(reverse("applicant-application-edit", args=[app.pk]) + f"#m-{attachment.material.code}")
+
+
+@login_required
+def attachment_download(request, pk: int, attachment_id: int):
+    """A stored file, for whoever may read its application (applicant, member units, the bureaus
+    in scope once submitted). The URL holds ids only; the stored name is random and never served."""
+    actor = _actor(request)
+    attachment = Attachment.objects.select_related("application", "material").filter(
+        pk=attachment_id, application_id=pk).first()
+    if attachment is None or not access.applications_visible(actor).filter(pk=pk).exists():
+        raise Http404(_("No such file in your scope."))
+    decision = access.can_view_attachment(actor, attachment)
+    if not decision:
+        raise Http404(decision.reason)
+    return attachment_response(attachment, inline=request.GET.get("inline") == "1")
+
+
+def material_template(request, code: str, material_id: int):
+    actor = _actor(request)
+    call = call_detail_queryset(actor).filter(code=code).first()
+    if call is None or not access.can_view_call(actor, call):
+        raise Http404
+    material = call.materials.filter(pk=material_id).first()
+    if material is None or not material.template:
+        raise Http404(_("This material has no template."))
+    from django.http import FileResponse
+
+    try:
+        handle = material.template.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    response = FileResponse(handle, as_attachment=True, filename=material.template.name.rsplit("/", 1)[-1])
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- submission ---------------------------------------------------------------------------------
+
+
+@login_required
+def application_submit(request, pk: int):
+    actor = _require_applicant(request)
+    app = _app_or_404(actor, pk)
+    resubmit = app.status == Status.RETURNED
+    name = "resubmit" if resubmit else "submit"
+    problems = []
+    if request.method == "POST":
+        try:
+            fn = services.application_resubmit if resubmit else services.application_submit
+            receipt = fn(actor=actor, application=app)
+        except services.SubmissionRefused as exc:
+            problems = exc.problems
+            messages.error(request, _("The application was not submitted: %(n)d item(s) to settle below. Your draft "
+                                      "is kept as it is.") % {"n": len(problems)})
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+            return redirect("applicant-application", pk=app.pk)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("applicant-application", pk=app.pk)
+        else:
+            messages.success(request, _("Submitted. Keep the receipt number: %(number)s.") % {"number": receipt.number})
+            return redirect("applicant-receipt", pk=app.pk, receipt_id=receipt.pk)
+    elif app.status in (Status.DRAFT, Status.RETURNED):
+        problems = services.submission_problems(app)
+    decision = TRANSITIONS[name].rule(actor, app) if app.status in TRANSITIONS[name].sources else None
+    return render(request, "submissions/applicant/submit.html", {
+        "app": app, "problems": problems, "decision": decision, "resubmit": resubmit,
+        "deadline": services.next_deadline(app),
+    })
+
+
+@login_required
+def receipt_detail(request, pk: int, receipt_id: int):
+    actor = _require_applicant(request)
+    app = _app_or_404(actor, pk)
+    receipt = app.receipts.filter(pk=receipt_id).select_related("submitted_by").first()
+    if receipt is None:
+        raise Http404
+    return render(request, "submissions/applicant/receipt.html", {
+        "app": app, "receipt": receipt, "verified": services.fingerprint(receipt.snapshot) == receipt.fingerprint,
+        "attachments": receipt.snapshot.get("attachments", []), "members": receipt.snapshot.get("members", []),
+    })
+
+
+@login_required
+@require_POST
+def application_withdraw(request, pk: int):
+    actor = _require_applicant(request)
+    app = _app_or_404(actor, pk)
+    form = WithdrawForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.application_withdraw(actor=actor, application=app, reason=reason)
+    except (PermissionDenied, ValidationError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, _("The application has been withdrawn."))
+    return redirect("applicant-application", pk=app.pk)
+
+
+# --- member units -------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def member_invite(request, pk: int):
+    actor = _require_applicant(request)
+    app = _app_or_404(actor, pk)
+    form = MemberInviteForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+    else:
+        try:
+            services.member_invite(actor=actor, application=app, base_url=request.build_absolute_uri("/")[:-1],
+                                   **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The member unit has been added."))
+    return redirect(reverse("applicant-application-edit", args=[app.pk]) + "#members")
+
+
+@login_required
+@require_POST
+def member_remove(request, pk: int, member_id: int):
+    actor = _require_applicant(request)
+    app = _app_or_404(actor, pk)
+    member = app.members.filter(pk=member_id).first()
+    if member is None:
+        raise Http404
+    try:
+        services.member_remove(actor=actor, member=member)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(reverse("applicant-application-edit", args=[app.pk]) + "#members")
+
+
+# --- conflicts ------------------------------------------------------------------------------------
+
+
+@login_required
+def conflict_detail(request, pk: int, conflict_id: int):
+    actor = _require_applicant(request)
+    app = _app_or_404(actor, pk)
+    conflict = access.draft_conflicts_visible(actor, app).filter(pk=conflict_id).first()
+    if conflict is None:
+        raise Http404
+    if request.method == "POST":
+        keep = request.POST.get("keep", "")
+        try:
+            outcome = services.draft_conflict_resolve(actor=actor, conflict=conflict, keep=keep)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            if outcome is not None and not outcome.saved:
+                messages.error(request, outcome.refused)
+            else:
+                messages.success(request, _("Settled. Both versions stay on record."))
+                return redirect("applicant-application-edit", pk=app.pk)
+    spec = form_spec(app.call)
+    rows = []
+    for f in spec.scalar_fields():
+        mine = value_of(f, conflict.data or {}, conflict.score_inputs or {})
+        if mine is None:
+            continue
+        theirs = value_of(f, app.data or {}, app.score_inputs or {})
+        rows.append({"label": f.label, "path": f.path, "mine": mine, "theirs": "" if theirs is None else theirs,
+                     "differs": str(mine) != str("" if theirs is None else theirs)})
+    if "targets" in (conflict.data or {}):
+        rows.append({"label": _("Target table"), "path": "targets", "mine": conflict.data.get("targets"),
+                     "theirs": (app.data or {}).get("targets"),
+                     "differs": conflict.data.get("targets") != (app.data or {}).get("targets")})
+    return render(request, "submissions/applicant/conflict.html", {"app": app, "conflict": conflict, "rows": rows})
+
+
+# --- 我的业务 ------------------------------------------------------------------------------------
+
+
+@login_required
+def application_list(request):
+    actor = _require_applicant(request)
+    qs = services.applications_for_list(actor)
+    status = request.GET.get("status", "")
+    if status in Status.values:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    rows = []
+    for app in page.object_list:
+        rows.append({
+            "app": app, "is_lead": app.organization_id == actor.organization.pk,
+            "deadline": services.next_deadline(app), "last_action": action_label(f"application.{app.last_action}")
+            if app.last_action else "", "final": app.status in FINAL_STATUSES,
+        })
+    return render(request, "submissions/applicant/list.html", {
+        "page": page, "rows": rows, "status": status, "statuses": Status.choices, "now": timezone.now(),
+    })
+
+
+@login_required
+def application_detail(request, pk: int):
+    actor = _require_applicant(request)
+    app = _app_or_404(actor, pk)
+    timeline = []
+    for entry in access.application_timeline(actor, app):
+        own = entry.actor_organization in (app.organization.name,)
+        timeline.append({
+            "entry": entry, "label": action_label(entry.action),
+            "who": (entry.actor.display_name() if entry.actor and own else entry.actor_organization) or "—",
+            "from": _status_label(entry.from_state), "to": _status_label(entry.to_state),
+        })
+    attachments = list(app.attachments.filter(is_current=True).select_related("material"))
+    return render(request, "submissions/applicant/detail.html", {
+        "app": app, "timeline": timeline, "attachments": attachments,
+        "receipts": list(app.receipts.order_by("-submitted_at")),
+        "members": list(app.members.select_related("organization").order_by("role", "id")),
+        "is_lead": app.organization_id == actor.organization.pk,
+        "can_edit": access.can_edit_application(actor, app),
+        "can_submit": access.can_submit_application(actor, app),
+        "can_withdraw": access.can_withdraw_application(actor, app),
+        "deadline": services.next_deadline(app), "return_reasons": _reasons(app),
+        "withdraw_form": WithdrawForm(), "member_role": MemberRole,
+        "commitment": services.CommitmentAcceptance.objects.filter(
+            call=app.call, organization=app.organization).select_related("user").order_by("-accepted_at").first(),
+    })

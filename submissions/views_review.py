@@ -1,0 +1,625 @@
+"""Pages of the review side: queues, the review file, actions, sign-off, quotas, deadlines,
+conflicts of interest, result lists. Thin: parse, call a selector or a service, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_POST
+
+from portal import access
+from portal.constants import RegionLevel
+from portal.models import Region
+
+from . import review as services
+from . import workflow
+from .constants import Level, Status
+from .deadlines import bureau_deadline, check_bureau_deadline
+from .exports import applications_xlsx
+from .models import Attachment, SiteVisitPhoto
+from .quotas import quota_region_for, quota_status, quota_statuses
+from .routing import route_steps
+from .selectors_review import (
+    QueueParams,
+    queue_base,
+    queue_filter_options,
+    review_application,
+    review_file,
+    review_queue,
+)
+
+INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"}
+
+
+def _review_side(actor) -> None:
+    if not (actor.is_bureau or actor.is_provincial or actor.is_operator):
+        raise PermissionDenied(_("The review pages are for the bureaus and the provincial department."))
+
+
+def _get_app(actor, pk: int):
+    app = review_application(actor, pk)
+    if app is None:
+        raise Http404(_("No such application in your scope."))
+    decision = access.can_view_review(actor, app)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    return app
+
+
+def _error_text(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return " ".join(str(m) for msgs in exc.message_dict.values() for m in msgs)
+    return " ".join(str(m) for m in exc.messages)
+
+
+def _back(request, default: str):
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(default)
+
+
+def _run(request, fn, success: str, **kwargs) -> bool:
+    """Call a service; a refusal by rule is a 403, a refusal by the case's conditions a message."""
+    try:
+        fn(actor=request.actor, **kwargs)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return False
+    messages.success(request, success)
+    return True
+
+
+def _quota_panel(actor, calls) -> list:
+    if not actor.is_bureau or actor.region is None or not calls:
+        return []
+    return [s for s in quota_statuses(calls=calls[:10], regions=[actor.region], level=actor.level) if s.quota]
+
+
+# --- queue ---------------------------------------------------------------------------------------
+
+
+@login_required
+def queue(request):
+    actor = request.actor
+    _review_side(actor)
+    params = QueueParams.from_query(request.GET)
+    result = review_queue(actor, params)
+    options = queue_filter_options(actor)
+    calls = [c for c in options["calls"] if not params.call or c.pk == params.call]
+    query = request.GET.copy()
+    query.pop("page", None)
+    status_query = query.copy()
+    status_query.pop("status", None)
+    return render(request, "submissions/review/queue.html", {
+        "queue": result,
+        "options": options,
+        "params": params,
+        "query": query.urlencode(),
+        "status_query": status_query.urlencode(),
+        "quotas": _quota_panel(actor, calls),
+        "sorts": [("-submitted", _("Newest submitted")), ("submitted", _("Oldest submitted")),
+                  ("-score", _("Highest score")), ("score", _("Lowest score")), ("name", _("Name")),
+                  ("-updated", _("Last changed"))],
+        "can_recommend": actor.is_bureau,
+        "now": timezone.now(),
+    })
+
+
+def _parse_date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+
+
+def _parse_datetime(value: str) -> dt.datetime | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        day = _parse_date(value)
+        if day is None:
+            return None
+        from programs.workdays import end_of_day
+
+        return end_of_day(day)
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+@login_required
+@require_POST
+def bulk(request):
+    actor = request.actor
+    _review_side(actor)
+    action = request.POST.get("action", "")
+    ids = [int(x) for x in request.POST.getlist("selected") if x.isdigit()]
+    back = reverse("review-queue")
+    if action == "export":
+        rows = list(queue_base(actor).filter(pk__in=ids).select_related("organization", "call", "region")
+                    .order_by("region__code", "organization__name"))
+        if not rows:
+            messages.error(request, _("Select at least one application."))
+            return _back(request, back)
+        data = applications_xlsx(rows, title=_("Selected applications"))
+        response = HttpResponse(
+            data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="applications-{stamp}.xlsx"'
+        return response
+    try:
+        if action == "recommend":
+            outcome = services.applications_recommend(actor=actor, applications=ids,
+                                                      opinion=request.POST.get("opinion", ""))
+            messages.success(request, _("%(n)d applications recommended.") % {"n": len(outcome.done)})
+        elif action == "return":
+            outcome = services.applications_return(
+                actor=actor, applications=ids, reason=request.POST.get("reason", ""),
+                revision_deadline=_parse_datetime(request.POST.get("revision_deadline", "")))
+            messages.success(request, _("%(n)d applications returned for revision.") % {"n": len(outcome.done)})
+        else:
+            messages.error(request, _("Choose an action."))
+    except (ValidationError, PermissionDenied) as exc:
+        text = _error_text(exc) if isinstance(exc, ValidationError) else str(exc)
+        messages.error(request, _("Nothing was changed. %(reason)s") % {"reason": text})
+    return _back(request, back)
+
+
+# --- the review file ----------------------------------------------------------------------------------
+
+
+@login_required
+def detail(request, pk: int):
+    actor = request.actor
+    _review_side(actor)
+    app = _get_app(actor, pk)
+    file = review_file(actor, app)
+    names = {t.name for t in workflow.available(actor, app)}
+    deadline = bureau_deadline(application=app) if app.level else None
+    on_time = check_bureau_deadline(application=app) if actor.is_bureau else access.ALLOW
+    quota = None
+    if app.level in (Level.COUNTY, Level.CITY):
+        region = quota_region_for(application=app, level=app.level)
+        if region is not None:
+            quota = quota_status(call=app.call, region=region, level=app.level)
+            if quota.quota is None:
+                quota = None
+    can_review = bool(access.can_review_application(actor, app)) and app.status in services.REVIEWABLE
+    targets = _return_targets(request, app, file["rubric"])
+    figures = sorted((file["inputs"] or {}).items())
+    return render(request, "submissions/review/detail.html", {
+        "app": app,
+        **file,
+        "figures": figures,
+        "data_rows": sorted((app.data or {}).items()),
+        "names": names,
+        "can_review": can_review and bool(on_time),
+        "on_time": on_time,
+        "deadline": deadline,
+        "quota": quota,
+        "steps": route_steps(call=app.call, organization=app.organization, routing=app.routing or None),
+        "timeline": list(access.application_timeline(actor, app)),
+        "return_targets": targets,
+        "reason_rows": range(3),
+        "today": timezone.localdate(),
+        "default_revision": _default_revision(deadline),
+        "decisions": [("approve", _("Recognize")), ("not_approve", _("Do not recognize")), ("pilot", _("Admit as pilot"))],
+        "inline_types": INLINE_TYPES,
+        "has_rubric": file["rubric"] is not None,
+    })
+
+
+def _default_revision(deadline) -> dt.date:
+    """A week from today, but not after the stage's deadline (the bureau must act on the resubmission)."""
+    day = timezone.localdate() + dt.timedelta(days=7)
+    if deadline is not None and deadline.at is not None:
+        day = min(day, timezone.localtime(deadline.at).date())
+    return day
+
+
+def _return_targets(request, app, resolved) -> list[tuple[str, str]]:
+    """What a reason for return can point at: the whole, a material, a figure of the rubric."""
+    targets = [("general", _("General"))]
+    targets += [(f"material:{m.code}", _("Material: %(name)s") % {"name": m.name}) for m in app.call.materials.all()]
+    if resolved is not None:
+        en = (getattr(request, "LANGUAGE_CODE", "") or "").startswith("en")
+        targets += [(f"input:{spec.key}", _("Figure: %(name)s") % {"name": spec.label_en if en else spec.label_zh})
+                    for spec in resolved.rubric.inputs.values()]
+    return targets
+
+
+def _detail(pk):
+    return redirect("review-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def start(request, pk: int):
+    app = _get_app(request.actor, pk)
+    _run(request, services.review_start, _("The review has started."), application=app)
+    return _detail(pk)
+
+
+@login_required
+@require_POST
+def correct(request, pk: int):
+    app = _get_app(request.actor, pk)
+    _run(request, services.input_correct, _("The figure has been corrected and the score recomputed."),
+         application=app, input_key=request.POST.get("input_key", ""), new_value=request.POST.get("new_value", ""),
+         reason=request.POST.get("reason", ""))
+    return _detail(pk)
+
+
+@login_required
+@require_POST
+def score_levels(request, pk: int):
+    app = _get_app(request.actor, pk)
+    levels = {k[len("level_"):]: v for k, v in request.POST.items() if k.startswith("level_")}
+    _run(request, services.level_items_score, _("The items have been scored."), application=app, levels=levels,
+         note=request.POST.get("note", ""))
+    return _detail(pk)
+
+
+class SiteVisitForm(forms.Form):
+    visit_date = forms.DateField(label=gettext_lazy("Date of the visit"))
+    people = forms.CharField(label=gettext_lazy("People"), max_length=300)
+    findings = forms.CharField(label=gettext_lazy("Findings"), widget=forms.Textarea)
+
+
+@login_required
+@require_POST
+def site_visit(request, pk: int):
+    app = _get_app(request.actor, pk)
+    form = SiteVisitForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        return _detail(pk)
+    _run(request, services.site_visit_record, _("The site verification has been recorded."), application=app,
+         photos=request.FILES.getlist("photos"), **form.cleaned_data)
+    return _detail(pk)
+
+
+@login_required
+@require_POST
+def opinion(request, pk: int):
+    app = _get_app(request.actor, pk)
+    _run(request, services.review_opinion_save, _("The opinion has been saved."), application=app,
+         opinion=request.POST.get("opinion", ""))
+    return _detail(pk)
+
+
+@login_required
+@require_POST
+def return_(request, pk: int):
+    app = _get_app(request.actor, pk)
+    labels = dict(_return_targets(request, app, services.rubric_for(app.call)))
+    reasons = []
+    for target, text in zip(request.POST.getlist("reason_target"), request.POST.getlist("reason_text")):
+        if text.strip():
+            if target not in labels:
+                target = "general"
+            reasons.append({"target": target, "label": str(labels[target]) if target != "general" else "",
+                            "text": text})
+    ok = _run(request, services.application_return, _("The application has been returned for revision."),
+              application=app, reasons=reasons,
+              revision_deadline=_parse_datetime(request.POST.get("revision_deadline", "")))
+    return redirect("review-queue") if ok else _detail(pk)
+
+
+@login_required
+@require_POST
+def reject(request, pk: int):
+    app = _get_app(request.actor, pk)
+    _run(request, services.application_reject, _("The application is not recommended."), application=app,
+         reason=request.POST.get("reason", ""))
+    return _detail(pk)
+
+
+@login_required
+@require_POST
+def recommend(request, pk: int):
+    app = _get_app(request.actor, pk)
+    ok = _run(request, services.application_recommend, _("The application has been recommended."), application=app,
+              opinion=request.POST.get("opinion", ""), score=request.POST.get("score") or None)
+    return redirect("review-queue") if ok else _detail(pk)
+
+
+@login_required
+@require_POST
+def decide(request, pk: int):
+    app = _get_app(request.actor, pk)
+    _run(request, services.application_decide, _("The decision has been recorded."), application=app,
+         decision=request.POST.get("decision", ""), comment=request.POST.get("comment", ""))
+    return _detail(pk)
+
+
+@login_required
+@xframe_options_sameorigin
+def attachment(request, pk: int, attachment_pk: int):
+    """A material of the application, inline for PDF and images (behind the access check)."""
+    app = _get_app(request.actor, pk)
+    att = Attachment.objects.filter(application=app, pk=attachment_pk).first()
+    if att is None:
+        raise Http404(_("No such file."))
+    return _stream(att.file, att.original_name, att.content_type)
+
+
+@login_required
+@xframe_options_sameorigin
+def photo(request, pk: int):
+    actor = request.actor
+    _review_side(actor)
+    row = SiteVisitPhoto.objects.filter(
+        pk=pk, visit__in=access.site_visits_visible(actor).values("pk")).first()
+    if row is None:
+        raise Http404(_("No such file."))
+    return _stream(row.file, row.original_name, row.content_type)
+
+
+def _stream(field, name: str, content_type: str):
+    inline = content_type in INLINE_TYPES
+    try:
+        handle = field.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404(_("The file is missing.")) from None
+    response = FileResponse(handle, as_attachment=not inline, filename=name,
+                            content_type=content_type if inline else (mimetypes.guess_type(name)[0]
+                                                                      or "application/octet-stream"))
+    response["X-Content-Type-Options"] = "nosniff"
+    if content_type.startswith("image/"):
+        # an image document needs nothing else; (a sandbox would stop the browser's PDF viewer, so PDFs get none)
+        response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    return response
+
+
+@login_required
+def timeline(request, pk: int):
+    """The application's timeline: for everyone who may see the application (applicants too)."""
+    actor = request.actor
+    app = access.applications_visible(actor).filter(pk=pk).first()
+    if app is None:
+        raise Http404(_("No such application."))
+    decision = access.can_view_application(actor, app)
+    if not decision:
+        raise Http404(decision.reason)
+    published = app.call_id and _published(app.call)
+    return render(request, "submissions/review/timeline.html", {
+        "app": app,
+        "timeline": list(access.application_timeline(actor, app)),
+        "published": published,
+        "review_side": bool(access.can_view_review(actor, app)),
+    })
+
+
+def _published(call):
+    from .models import ResultPublication
+
+    return ResultPublication.objects.filter(call=call).order_by("-published_at").first()
+
+
+# --- the head's sign-off ----------------------------------------------------------------------------------
+
+
+@login_required
+def sign_off(request):
+    actor = request.actor
+    _review_side(actor)
+    from programs.models import Call
+
+    if request.method == "POST":
+        call = Call.objects.filter(pk=request.POST.get("call") or 0).first()
+        if call is None:
+            raise Http404(_("No such call."))
+        selected = [int(x) for x in request.POST.getlist("selected") if x.isdigit()]
+        try:
+            outcome = services.sign_off_batch(actor=actor, call=call, applications=selected or None)
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("%(n)d recommendations signed off and sent on.") % {"n": len(outcome.done)})
+        return redirect("review-sign-off")
+    candidates = list(services.sign_off_candidates(actor).select_related("organization", "call", "region__city")
+                      .order_by("call_id", "organization__name"))
+    from .models import Review
+
+    scores = {(r.application_id, r.level): r for r in Review.objects.filter(application__in=[a.pk for a in candidates])}
+    batches: dict = {}
+    for app in candidates:
+        batch = batches.setdefault(app.call_id, {"call": app.call, "apps": [], "regions": {}})
+        batch["apps"].append({"app": app, "review": scores.get((app.pk, app.level))})
+        region = quota_region_for(application=app, level=app.level)
+        if region is not None:
+            batch["regions"][region.pk] = region
+    for batch in batches.values():
+        batch["quotas"] = [s for s in quota_statuses(calls=[batch["call"]], regions=list(batch["regions"].values()),
+                                                     level=actor.level or "") if s.quota]
+    return render(request, "submissions/review/sign_off.html", {
+        "batches": list(batches.values()),
+        "is_head": actor.is_bureau and actor.role == "bureau_head",
+    })
+
+
+# --- quotas --------------------------------------------------------------------------------------------------
+
+
+def _calls_of_province(actor):
+    from programs.models import Call
+    from programs.selectors import catalogue
+
+    region = actor.region
+    qs = catalogue(actor)
+    if region is not None and not actor.is_operator:
+        qs = qs.filter(province_id=region.province_id)
+    return list(qs.filter(quotas__isnull=False).distinct().order_by("-year", "code"))
+
+
+@login_required
+def quotas(request):
+    actor = request.actor
+    _review_side(actor)
+    calls = _calls_of_province(actor)
+    call = next((c for c in calls if str(c.pk) == (request.GET.get("call") or request.POST.get("call") or "")),
+                calls[0] if calls else None)
+    if request.method == "POST":
+        if call is None:
+            raise Http404(_("No such call."))
+        region = Region.objects.filter(pk=request.POST.get("region") or 0).first()
+        if region is None:
+            messages.error(request, _("Choose a region."))
+        else:
+            try:
+                services.quota_exception_grant(actor=actor, call=call, region=region, extra=request.POST.get("extra"),
+                                               reason=request.POST.get("reason", ""))
+            except ValidationError as exc:
+                messages.error(request, _error_text(exc))
+            else:
+                messages.success(request, _("The exception has been granted."))
+        return redirect(f"{reverse('review-quotas')}?call={call.pk}")
+    rows = []
+    regions_for_exceptions = []
+    if call is not None and actor.region is not None:
+        own = actor.region
+        if actor.is_provincial or actor.is_operator:
+            cities = list(Region.objects.filter(province_id=call.province_id, level=RegionLevel.CITY).order_by("code"))
+            counties = list(Region.objects.filter(province_id=call.province_id, level=RegionLevel.COUNTY)
+                            .select_related("city").order_by("code"))
+        elif own.level == RegionLevel.CITY:
+            cities = [own]
+            counties = list(Region.objects.filter(city_id=own.pk, level=RegionLevel.COUNTY).order_by("code"))
+        else:
+            cities, counties = [], [own]
+        rows = [s for s in quota_statuses(calls=[call], regions=cities, level=Level.CITY)
+                + quota_statuses(calls=[call], regions=counties, level=Level.COUNTY) if s.quota or s.used]
+        regions_for_exceptions = cities + counties
+    from .models import QuotaException
+
+    exceptions = []
+    if call is not None:
+        exceptions = list(QuotaException.objects.filter(call=call, region__in=[r.region for r in rows] or [0])
+                          .select_related("region", "granted_by").order_by("-granted_at"))
+    return render(request, "submissions/review/quotas.html", {
+        "calls": calls, "call": call, "rows": rows, "exceptions": exceptions,
+        "can_grant": call is not None and bool(access.can_grant_quota_exception(actor, call)),
+        "regions": regions_for_exceptions,
+    })
+
+
+# --- deadlines ----------------------------------------------------------------------------------------------------
+
+
+@login_required
+def deadlines(request):
+    actor = request.actor
+    _review_side(actor)
+    from programs.models import Stage
+
+    from .deadlines import DeadlineBook
+
+    if request.method == "POST":
+        stage = Stage.objects.select_related("call").filter(pk=request.POST.get("stage") or 0).first()
+        if stage is None or not access.can_view_call(actor, stage.call):
+            raise Http404(_("No such stage."))
+        region = Region.objects.filter(pk=request.POST.get("region") or 0).first() if request.POST.get("region") else None
+        try:
+            services.stage_extend(actor=actor, stage=stage, region=region,
+                                  new_deadline=_parse_datetime(request.POST.get("new_deadline", "")),
+                                  reason=request.POST.get("reason", ""))
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("The deadline has been extended; the users concerned are notified."))
+        return redirect("review-deadlines")
+    region = actor.region
+    stages = Stage.objects.select_related("call", "region").exclude(level="applicant")
+    if not actor.is_operator and region is not None:
+        stages = stages.filter(call__province_id=region.province_id)
+    if actor.is_bureau:
+        stages = stages.filter(level=actor.level)
+    stages = list(stages.filter(call__status="published").order_by("call__code", "order")[:200])
+    book = DeadlineBook({s.call_id for s in stages})
+    rows = []
+    for s in stages:
+        mine = book.deadline(s.call_id, s.level, region) if actor.is_bureau and region else None
+        rows.append({"stage": s, "mine": mine, "extensions": book.extensions.get(s.pk, [])})
+    can_extend = actor.is_provincial
+    regions = list(Region.objects.filter(province_id=region.province_id).exclude(level=RegionLevel.PROVINCE)
+                   .order_by("code")) if can_extend and region else []
+    return render(request, "submissions/review/deadlines.html", {
+        "rows": rows, "can_extend": can_extend, "regions": regions, "now": timezone.now(),
+    })
+
+
+# --- conflicts of interest --------------------------------------------------------------------------------------------
+
+
+@login_required
+def conflicts(request):
+    actor = request.actor
+    _review_side(actor)
+    if request.method == "POST":
+        code = (request.POST.get("credit_code") or "").strip().upper()
+        org = access.organizations_visible(actor).filter(credit_code=code).first() if code else None
+        if org is None:
+            messages.error(request, _("No applicant with this credit code in your region."))
+        else:
+            try:
+                services.conflict_declare(actor=actor, organization=org, relation=request.POST.get("relation", ""))
+            except ValidationError as exc:
+                messages.error(request, _error_text(exc))
+            else:
+                messages.success(request, _("Your declaration has been recorded; you will not review this applicant."))
+        return redirect("review-conflicts")
+    return render(request, "submissions/review/conflicts.html", {
+        "declarations": list(access.conflict_declarations_visible(actor).order_by("-declared_at")),
+    })
+
+
+# --- results ---------------------------------------------------------------------------------------------------------------
+
+
+@login_required
+def results(request, code: str):
+    actor = request.actor
+    from programs.models import Call
+
+    call = Call.objects.select_related("province").filter(code=code).first()
+    if call is None or not access.can_view_call(actor, call):
+        raise Http404(_("No such call."))
+    can_publish = bool(access.can_publish_results(actor, call))
+    if request.method == "POST":
+        if not can_publish:
+            raise PermissionDenied(access.can_publish_results(actor, call).reason)
+        try:
+            services.results_publish(actor=actor, call=call, note=request.POST.get("note", ""))
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("The result list has been published."))
+        return redirect("review-results", code=code)
+    publication = _published(call)
+    if publication is None and not can_publish:
+        raise Http404(_("The results of this call have not been published."))
+    from .models import Application
+
+    decided = list(Application.objects.filter(call=call, status__in=[Status.APPROVED, Status.PILOT])
+                   .select_related("organization", "region").order_by("status", "region__code", "organization__name"))
+    return render(request, "submissions/review/results.html", {
+        "call": call, "publication": publication, "decided": decided, "can_publish": can_publish,
+    })

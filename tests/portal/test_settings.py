@@ -1,0 +1,75 @@
+"""The settings module: embedded default, production hardening."""
+
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+BASE = str(settings.BASE_DIR)
+
+
+def run_manage(*args, env_extra=None, drop=()):
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(env_extra or {})
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=BASE, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+PROD = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": "k3y-for-the-deploy-check-" + "x7Qp2Lm9Zr4Tn8Vb1Cw6Hd3Jf5Gs0Ka" * 2,
+    "ALLOWED_HOSTS": "portal.example.cn",
+}
+
+
+def test_production_passes_check_deploy_without_warnings():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env_extra=PROD)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_secret_key():
+    env = dict(PROD)
+    env.pop("SECRET_KEY")
+    result = run_manage("check", env_extra=env, drop=("SECRET_KEY",))
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+    assert "refuses to start" in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    env = dict(PROD)
+    env.pop("ALLOWED_HOSTS")
+    result = run_manage("check", env_extra=env, drop=("ALLOWED_HOSTS",))
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS" in result.stderr
+
+
+def test_embedded_default_when_nothing_is_set(tmp_path):
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='portal.settings'; django.setup();"
+        "from django.conf import settings as s;"
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.LANGUAGE_CODE, s.TIME_ZONE,"
+        " s.EMAIL_BACKEND, str(s.MEDIA_ROOT).endswith('var/media'))"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ENV", "EMAIL_URL")}
+    out = subprocess.run([sys.executable, "-c", code], cwd=BASE, env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [
+        "django.db.backends.sqlite3", "True", "zh-hans", "Asia/Shanghai",
+        "django.core.mail.backends.console.EmailBackend", "True",
+    ]
+
+
+def test_database_and_redis_urls_switch_to_postgres_and_real_workers():
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='portal.settings'; django.setup();"
+        "from django.conf import settings as s;"
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL)"
+    )
+    env = dict(os.environ, DATABASE_URL="postgres://postgres@127.0.0.1:5432/x", REDIS_URL="redis://127.0.0.1:6379/3")
+    out = subprocess.run([sys.executable, "-c", code], cwd=BASE, env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["django.db.backends.postgresql", "False", "redis://127.0.0.1:6379/3"]
