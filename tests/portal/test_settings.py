@@ -10,7 +10,8 @@ BASE = str(settings.BASE_DIR)
 
 
 def run_manage(*args, env_extra=None, drop=()):
-    env = {k: v for k, v in os.environ.items() if k not in drop}
+    # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for the live server thread; a deployment never does.
+    env = {k: v for k, v in os.environ.items() if k not in drop and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update(env_extra or {})
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=BASE, env=env, capture_output=True, text=True, timeout=120
