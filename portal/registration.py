@@ -207,7 +207,7 @@ def registration_submit(*, name: str, credit_code: str, kind: str, region: Regio
 
 def registration_approve(*, actor: Actor, organization: Organization) -> Organization:
     with transaction.atomic():
-        org = Organization.objects.select_for_update().select_related("region__province").get(pk=organization.pk)
+        org = Organization.objects.select_for_update(of=("self",)).select_related("region__province").get(pk=organization.pk)
         decision = access.can_approve_registration(actor, org)
         if not decision:
             raise PermissionDenied(decision.reason)
@@ -234,7 +234,7 @@ def registration_reject(*, actor: Actor, organization: Organization, reason: str
     if not reason:
         raise ValidationError(_("Say why the account is not approved."))
     with transaction.atomic():
-        org = Organization.objects.select_for_update().select_related("region__province").get(pk=organization.pk)
+        org = Organization.objects.select_for_update(of=("self",)).select_related("region__province").get(pk=organization.pk)
         decision = access.can_approve_registration(actor, org)
         if not decision:
             raise PermissionDenied(decision.reason)

@@ -25,7 +25,7 @@ def _require(decision) -> None:
 
 
 def _lock_call(call: Call) -> Call:
-    return Call.objects.select_for_update().select_related("province").get(pk=call.pk)
+    return Call.objects.select_for_update(of=("self",)).select_related("province").get(pk=call.pk)
 
 
 @transaction.atomic
@@ -89,7 +89,7 @@ def stage_set_event_date(*, actor: Actor, stage: Stage, event_date: dt.date) -> 
     """Date the event a relative deadline counts from (e.g. the training of Guizhou's pilot call);
     the deadline becomes N working days later, end of day, Asia/Shanghai."""
     _require(can_change_call(actor, stage.call))
-    stage = Stage.objects.select_for_update().select_related("call__province").get(pk=stage.pk)
+    stage = Stage.objects.select_for_update(of=("self",)).select_related("call__province").get(pk=stage.pk)
     if stage.deadline_kind != DeadlineKind.RELATIVE:
         raise ValidationError(_("Only a deadline counted from an event takes an event date."))
     result = WorkdayCalendar().add_working_days(event_date, stage.relative_working_days or 0)

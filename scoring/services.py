@@ -125,7 +125,7 @@ def rubric_version_upload(*, actor: Actor, source_file: str, content: bytes) -> 
 def rubric_version_publish(*, actor: Actor, version: RubricVersion) -> RubricVersion:
     """Publish a draft version: from now on it is immutable and the newest published version of
     its rubric (the one the command, the API and new assessments use)."""
-    version = RubricVersion.objects.select_for_update().select_related("rubric", "province").get(pk=version.pk)
+    version = RubricVersion.objects.select_for_update(of=("self",)).select_related("rubric", "province").get(pk=version.pk)
     _require(can_publish_rubric_version(actor, version))
     version.compiled()  # a draft that no longer compiles (engine changed since upload) is refused here
     version.status = RubricStatus.PUBLISHED

@@ -688,7 +688,7 @@ def application_save_draft(*, actor: Actor, application: Application, base_versi
     data = {} if data is None else data
     score_inputs = {} if score_inputs is None else score_inputs
     with transaction.atomic():
-        app = Application.objects.select_for_update().select_related(
+        app = Application.objects.select_for_update(of=("self",)).select_related(
             "call__program", "organization", "region", "province").get(pk=application.pk)
         decision = access.can_edit_application(actor, app)
         if not decision:
@@ -774,7 +774,7 @@ def attachment_upload(*, actor: Actor, application: Application, material, file,
     stored_name = None
     try:
         with transaction.atomic():
-            app = Application.objects.select_for_update().select_related("call__program").get(pk=application.pk)
+            app = Application.objects.select_for_update(of=("self",)).select_related("call__program").get(pk=application.pk)
             _require(access.can_upload_attachment(actor, app, material))
             attachment = Attachment(
                 application=app, material=material, original_name=checked.name, content_type=checked.content_type,
@@ -801,7 +801,7 @@ def attachment_upload(*, actor: Actor, application: Application, material, file,
 @transaction.atomic
 def attachment_remove(*, actor: Actor, attachment: Attachment) -> Attachment:
     """Take a file out of its slot (the file and its row stay on record, no longer current)."""
-    app = Application.objects.select_for_update().select_related("call__program").get(pk=attachment.application_id)
+    app = Application.objects.select_for_update(of=("self",)).select_related("call__program").get(pk=attachment.application_id)
     _require(access.can_upload_attachment(actor, app, attachment.material))
     Attachment.objects.filter(pk=attachment.pk).update(is_current=False)
     attachment.is_current = False
@@ -843,7 +843,7 @@ def _submit(*, actor: Actor, application: Application, now: dt.datetime | None, 
 
     now = now or timezone.now()
     with transaction.atomic():
-        app = Application.objects.select_for_update().select_related(
+        app = Application.objects.select_for_update(of=("self",)).select_related(
             "call__program", "call__province", "organization", "region", "province").get(pk=application.pk)
         _transition_decision(actor, app, name)
         spec = form_spec(app.call)
@@ -916,7 +916,7 @@ def member_invite(*, actor: Actor, application: Application, name: str, credit_c
     credit_code = (credit_code or "").strip().upper()
     name = (name or "").strip()
     with transaction.atomic():
-        app = Application.objects.select_for_update().select_related("call__program", "organization").get(
+        app = Application.objects.select_for_update(of=("self",)).select_related("call__program", "organization").get(
             pk=application.pk)
         _require(access.can_manage_application_members(actor, app))
         validate_credit_code(credit_code)
@@ -958,7 +958,7 @@ def member_invite(*, actor: Actor, application: Application, name: str, credit_c
 
 def member_remove(*, actor: Actor, member: ApplicationMember) -> None:
     with transaction.atomic():
-        app = Application.objects.select_for_update().select_related("call__program").get(pk=member.application_id)
+        app = Application.objects.select_for_update(of=("self",)).select_related("call__program").get(pk=member.application_id)
         _require(access.can_manage_application_members(actor, app))
         if member.role == MemberRole.LEAD:
             raise ValidationError(_("The lead unit cannot be removed."))

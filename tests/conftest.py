@@ -135,3 +135,15 @@ def seeded(db):
     load_fixture(base / "regions.json")
     load_paths([base / "programs.yaml", *sorted((base / "calls").glob("*.yaml"))])
     return base
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run Celery tasks in-process in this test, also in the DATABASE_URL/REDIS_URL run (where they
+    would otherwise go to the broker): for tests that read the e-mails a task sends."""
+    from portal.celery import app
+
+    old = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = old

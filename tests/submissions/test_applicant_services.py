@@ -136,7 +136,7 @@ def test_two_sessions_saving_the_same_draft_the_second_is_warned_and_nothing_is_
 
 
 def test_submit_gives_a_receipt_with_a_fingerprint_and_makes_the_application_read_only(
-        world, call, media, django_capture_on_commit_callbacks):
+        world, call, media, django_capture_on_commit_callbacks, eager_tasks):
     world.ent_zg.contact_email = "ent@example.com"
     world.ent_zg.save()
     app = ready(world.applicant_filer, call)

@@ -17,7 +17,7 @@ from submissions.constants import Status
 from submissions.deadlines import bureau_deadline, check_bureau_deadline
 from submissions.models import StageExtension
 from tests.factories import StageFactory
-from tests.submissions.test_review_support import at_city, eager_tasks, review_call, submitted  # noqa: F401
+from tests.submissions.test_review_support import at_city, review_call, submitted  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

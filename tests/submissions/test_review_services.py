@@ -21,7 +21,7 @@ from submissions import review
 from submissions.constants import Level, Status
 from submissions.models import ConflictDeclaration, InputCorrection, Recommendation, ResultPublication, Review
 from tests.factories import MembershipFactory, fire_as
-from tests.submissions.test_review_support import PNG_1PX, at_city, eager_tasks, review_call, submitted  # noqa: F401
+from tests.submissions.test_review_support import PNG_1PX, at_city, review_call, submitted  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,9 @@ def app(world):
     return application_for(world.ent_zg, call, created_by=world.applicant_admin)
 
 
-def test_submit_moves_to_the_county_and_leaves_an_audit_entry_and_mails(world, app, django_capture_on_commit_callbacks):
+def test_submit_moves_to_the_county_and_leaves_an_audit_entry_and_mails(
+    world, app, django_capture_on_commit_callbacks, eager_tasks
+):
     with django_capture_on_commit_callbacks(execute=True):
         fire_as(world.applicant_admin, app, "submit", comment="首次提交")
     app.refresh_from_db()
