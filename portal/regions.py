@@ -33,6 +33,12 @@ GANZHOU_CLASSES = {
     3: ["大余县", "上犹县", "崇义县", "安远县", "定南县", "全南县", "寻乌县", "石城县"],
 }
 
+# Provincial settings kept on the province region. Guizhou's platform has the county bureau approve
+# every new applicant account before it can file (DOMAIN.md); the others open accounts at once.
+PROVINCE_SETTINGS = {
+    "520000": {"requires_account_approval": True},
+}
+
 DEFAULT_PROVINCES = ["36", "62", "52", "32"]  # Jiangxi, Gansu, Guizhou, Jiangsu
 
 
@@ -64,7 +70,7 @@ def build_rows(source: Path, provinces: list[str]) -> list[dict]:
             parent = code[:2] + "0000"
         else:
             parent = code[:4] + "00" if code[:4] + "00" in names else code[:2] + "0000"
-        attributes = {}
+        attributes = dict(PROVINCE_SETTINGS.get(code, {}))
         if code.startswith("3607") and names[code] in county_class:
             attributes["ganzhou_county_class"] = county_class[names[code]]
         rows.append({"code": code, "name": names[code], "level": level, "kind": RegionKind.ADMINISTRATIVE,

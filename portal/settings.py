@@ -197,7 +197,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "programs.tasks.warn_missing_calendar_years",
         "schedule": 24 * 3600,
     },
+    # Idempotent (each reminder sent is recorded): hourly runs send each reminder once.
+    "review-stage-deadline-reminders": {
+        "task": "submissions.tasks_review.send_stage_deadline_reminders",
+        "schedule": 3600,
+    },
 }
+CELERY_IMPORTS = ["submissions.tasks_review"]
 
 # --- E-mail ------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

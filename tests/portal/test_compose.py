@@ -26,6 +26,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def test_nginx_accepts_the_largest_material_slot_of_the_seeded_calls():
+    import re
+
+    nginx_conf = (BASE / "deploy" / "nginx.conf").read_text()
+    limit_mb = int(re.search(r"client_max_body_size\s+(\d+)m;", nginx_conf).group(1))
+    slots = [int(m) for path in (BASE / "fixtures" / "calls").glob("*.yaml")
+             for m in re.findall(r"max_size_mb:\s*(\d+)", path.read_text(encoding="utf-8"))]
+    assert slots and limit_mb > max(slots)  # room for the multipart envelope
+
+
 def test_compose_describes_the_production_stack():
     services = COMPOSE["services"]
     assert {"db", "redis", "web", "worker", "beat", "nginx"} <= set(services)

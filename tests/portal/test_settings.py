@@ -74,3 +74,13 @@ def test_database_and_redis_urls_switch_to_postgres_and_real_workers():
     out = subprocess.run([sys.executable, "-c", code], cwd=BASE, env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["django.db.backends.postgresql", "False", "redis://127.0.0.1:6379/3"]
+
+
+def test_every_beat_schedule_entry_names_a_task_the_worker_knows():
+    from portal.celery import app
+
+    app.loader.import_default_modules()
+    names = [entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()]
+    assert "submissions.tasks_review.send_stage_deadline_reminders" in names
+    unknown = [name for name in names if name not in app.tasks]
+    assert unknown == []

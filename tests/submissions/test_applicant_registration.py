@@ -160,3 +160,14 @@ def test_a_member_invitation_is_claimed_when_the_unit_registers(world, client):
     from portal.access import applications_visible
 
     assert applications_visible(actor_for(user)).filter(pk=app.pk).exists()
+
+
+def test_the_loaded_regions_make_guizhou_approve_new_accounts_and_not_the_others(seeded):
+    from portal.access import registration_requires_approval
+    from portal.models import Region
+
+    by_code = {r.code: r for r in Region.objects.filter(code__in=["520000", "520102", "Z520000-01", "360702", "620102"])}
+    assert registration_requires_approval(by_code["520102"])  # 贵阳市南明区
+    assert registration_requires_approval(by_code["Z520000-01"])  # 贵安新区
+    assert not registration_requires_approval(by_code["360702"])  # 章贡区
+    assert not registration_requires_approval(by_code["620102"])  # 兰州市城关区
