@@ -437,7 +437,7 @@ def assessment_kind_for(actor: Actor) -> str | None:
     if actor.membership is None:
         return None
     if actor.is_applicant:
-        return ScorerKind.SELF
+        return ScorerKind.SELF if actor.role != Role.APPLICANT_VIEWER else None
     if actor.is_bureau and actor.region is not None:
         return {RegionLevel.COUNTY: ScorerKind.COUNTY, RegionLevel.CITY: ScorerKind.CITY}.get(actor.region.level)
     if actor.is_provincial:
@@ -552,6 +552,8 @@ def can_view_application(actor: Actor, app) -> Decision:
 def can_edit_application(actor: Actor, app) -> Decision:
     from submissions.constants import EDITABLE_STATUSES
 
+    if actor.role == Role.APPLICANT_VIEWER and (_is_lead(actor, app) or _is_member(actor, app)):
+        return deny(_("You can read your organization's applications; a viewer cannot change them."))
     if not _is_lead(actor, app):
         if _is_member(actor, app):
             return deny(_("Member units can read the application; the lead unit fills it in."))
@@ -800,6 +802,8 @@ def _applicant_ready(actor: Actor) -> Decision:
         return deny(_("Only applicant organizations apply."))
     if not actor.organization.is_approved:
         return deny(_("Your organization's account is waiting for approval by the county bureau."))
+    if actor.role == Role.APPLICANT_VIEWER:
+        return deny(_("You can read your organization's applications; a viewer cannot change them."))
     return ALLOW
 
 

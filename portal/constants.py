@@ -30,6 +30,7 @@ BUREAU_KINDS = {OrgKind.COUNTY_BUREAU, OrgKind.CITY_BUREAU, OrgKind.PROVINCIAL_D
 class Role(models.TextChoices):
     APPLICANT_ADMIN = "applicant_admin", _("Applicant administrator")
     APPLICANT_FILER = "applicant_filer", _("Applicant filer")
+    APPLICANT_VIEWER = "applicant_viewer", _("Applicant viewer (read-only)")
     BUREAU_REVIEWER = "bureau_reviewer", _("Bureau reviewer")
     BUREAU_HEAD = "bureau_head", _("Bureau head")
     PROVINCIAL_OFFICER = "provincial_officer", _("Provincial program officer")
@@ -37,7 +38,9 @@ class Role(models.TextChoices):
     PLATFORM_OPERATOR = "platform_operator", _("Platform operator")
 
 
-APPLICANT_ROLES = {Role.APPLICANT_ADMIN, Role.APPLICANT_FILER}
+APPLICANT_ROLES = {Role.APPLICANT_ADMIN, Role.APPLICANT_FILER, Role.APPLICANT_VIEWER}
+# Applicant roles that may change anything (the viewer reads only).
+APPLICANT_WRITE_ROLES = {Role.APPLICANT_ADMIN, Role.APPLICANT_FILER}
 BUREAU_ROLES = {Role.BUREAU_REVIEWER, Role.BUREAU_HEAD}
 PROVINCIAL_ROLES = {Role.PROVINCIAL_OFFICER, Role.PROVINCIAL_HEAD}
 

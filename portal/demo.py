@@ -61,6 +61,7 @@ ACCOUNTS = [
     ("qilihe_reviewer", "七里河区局审核员", [("七里河区工业和信息化局（演示）", Role.BUREAU_REVIEWER)]),
     ("qiandong_admin", "虔东稀土管理员", [("赣州虔东稀土新材料有限公司（演示）", Role.APPLICANT_ADMIN)]),
     ("qiandong_filer", "虔东稀土填报员", [("赣州虔东稀土新材料有限公司（演示）", Role.APPLICANT_FILER)]),
+    ("qiandong_viewer", "虔东稀土查看员", [("赣州虔东稀土新材料有限公司（演示）", Role.APPLICANT_VIEWER)]),
     ("zhangjiang_admin", "章江精密管理员", [("赣州章江精密机械有限公司（演示）", Role.APPLICANT_ADMIN)]),
     ("nankang_admin", "南康家居管理员", [("南康家居智造有限公司（演示）", Role.APPLICANT_ADMIN)]),
     ("longyuan_admin", "陇原石化管理员", [("兰州陇原石化装备有限公司（演示）", Role.APPLICANT_ADMIN)]),

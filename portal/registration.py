@@ -8,8 +8,8 @@
   ``{"requires_account_approval": true}`` (Guizhou's platform approves new accounts) — the new
   organization is not approved (`Organization.is_approved` False) and its users cannot act until a
   bureau of its county approves it; elsewhere it can act at once.
-* Colleagues: the applicant administrator invites colleagues by e-mail as filers; each gets a link
-  to choose a password. (A read-only "viewer" role does not exist in portal.constants.Role.)
+* Colleagues: the applicant administrator invites colleagues by e-mail as filers or viewers; each gets a link
+  to choose a password. A filer prepares drafts; a viewer reads the organization's applications.
 
 Services are keyword-only, one transaction each, with an audit entry; e-mail goes after the commit.
 """
@@ -144,8 +144,10 @@ class RejectForm(forms.Form):
 class ColleagueInviteForm(forms.Form):
     email = forms.EmailField(label=gettext_lazy("E-mail"))
     name = forms.CharField(label=gettext_lazy("Name"), max_length=64, required=False)
-    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=[(Role.APPLICANT_FILER.value,
-                                                                   Role.APPLICANT_FILER.label)])
+    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=[
+        (Role.APPLICANT_FILER.value, Role.APPLICANT_FILER.label),
+        (Role.APPLICANT_VIEWER.value, Role.APPLICANT_VIEWER.label),
+    ])
 
 
 # --- Services ------------------------------------------------------------------------------------
@@ -266,8 +268,8 @@ def colleague_invite(*, actor: Actor, organization: Organization, email: str, ro
     decision = access.can_invite_colleague(actor, organization)
     if not decision:
         raise PermissionDenied(decision.reason)
-    if role != Role.APPLICANT_FILER:
-        raise ValidationError(_("Colleagues are invited as filers."))
+    if role not in (Role.APPLICANT_FILER, Role.APPLICANT_VIEWER):
+        raise ValidationError(_("Colleagues are invited as filers or viewers."))
     email = (email or "").strip().lower()
     with transaction.atomic():
         user = User.objects.filter(email__iexact=email).order_by("id").first()

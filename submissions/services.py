@@ -48,6 +48,7 @@ from django.utils.translation import gettext as _
 from portal import access
 from portal.access import Actor
 from portal.models import Organization, validate_credit_code
+from portal.constants import Role
 from portal.services import audit_record
 from programs.constants import CallStatus, ConditionKind, StageLevel
 
@@ -692,7 +693,8 @@ def application_save_draft(*, actor: Actor, application: Application, base_versi
             "call__program", "organization", "region", "province").get(pk=application.pk)
         decision = access.can_edit_application(actor, app)
         if not decision:
-            if access._is_lead(actor, app):  # e.g. submitted meanwhile by the administrator
+            if access._is_lead(actor, app) and actor.role != Role.APPLICANT_VIEWER:
+                # e.g. submitted meanwhile by the administrator: the typed text is kept
                 conflict = _keep_refused(app, actor, base_version, data, score_inputs)
                 return SaveOutcome(app, saved=False, conflict=conflict, refused=decision.reason)
             raise PermissionDenied(decision.reason)
