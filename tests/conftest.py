@@ -75,6 +75,7 @@ def build_world():
 
     w.applicant_admin = user("applicant_admin", w.ent_zg, Role.APPLICANT_ADMIN)
     w.applicant_filer = user("applicant_filer", w.ent_zg, Role.APPLICANT_FILER)
+    w.applicant_viewer = user("applicant_viewer", w.ent_zg, Role.APPLICANT_VIEWER)
     w.other_applicant = user("other_applicant", w.ent_zg2, Role.APPLICANT_ADMIN)
     w.county_reviewer = user("county_reviewer", w.bureau_zg, Role.BUREAU_REVIEWER)
     w.county_head = user("county_head", w.bureau_zg, Role.BUREAU_HEAD)

@@ -23,6 +23,7 @@ REFUSED = {403, 404}
 FOREIGN_ORGS = {
     "applicant_admin": ["ent_zg2", "ent_nk", "ent_nc", "ent_cg", "bureau_zg"],
     "applicant_filer": ["ent_zg2", "ent_nk", "ent_nc", "ent_cg"],
+    "applicant_viewer": ["ent_zg2", "ent_nk", "ent_nc", "ent_cg", "bureau_zg"],
     "county_reviewer": ["ent_nk", "ent_kfq", "ent_nc", "ent_cg", "bureau_nk"],
     "county_head": ["ent_nk", "ent_nc", "ent_cg"],
     "city_reviewer": ["ent_nc", "ent_cg", "bureau_nc"],
@@ -117,7 +118,7 @@ def test_filer_cannot_change_the_organization_profile(world, client_for, api_for
 
 # --- Calls -------------------------------------------------------------------------------
 
-ALL_ROLES = ["applicant_admin", "applicant_filer", "county_reviewer", "county_head", "city_reviewer", "city_head",
+ALL_ROLES = ["applicant_admin", "applicant_filer", "applicant_viewer", "county_reviewer", "county_head", "city_reviewer", "city_head",
              "province_officer", "province_head"]
 
 
