@@ -113,6 +113,12 @@ class ApplicationListSerializer(serializers.Serializer):
     last_action_at = serializers.DateTimeField(allow_null=True)
     next_deadline = serializers.SerializerMethodField()
 
+    def to_representation(self, instance):
+        actor = self.context.get("actor")
+        if actor is not None and actor.is_applicant:  # a decision shows once the result list is published
+            instance = access.as_seen_by_applicant(instance)
+        return super().to_representation(instance)
+
     def get_role(self, obj) -> str:
         actor = self.context.get("actor")
         if actor is not None and actor.organization is not None and obj.organization_id != actor.organization.pk:

@@ -593,8 +593,7 @@ class ResultPublicationSerializer(serializers.ModelSerializer):
     def get_results(self, obj) -> list[dict]:
         return [
             {"organization": a.organization.name, "region": a.region.code, "status": a.status}
-            for a in Application.objects.filter(call_id=obj.call_id, status__in=[Status.APPROVED, Status.PILOT])
-            .select_related("organization", "region").order_by("status", "region__code", "organization__name")
+            for a in access.published_results(obj)
         ]
 
 

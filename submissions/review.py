@@ -288,10 +288,29 @@ def _sniff_image(head: bytes) -> str | None:
     return None
 
 
-@transaction.atomic
 def site_visit_record(*, actor: Actor, application, visit_date: dt.date, people: str, findings: str,
                       photos: Sequence = ()) -> SiteVisit:
-    """Record a site verification (现场核查): date, people, findings and photos (JPEG, PNG, WebP)."""
+    """Record a site verification (现场核查): date, people, findings and photos (JPEG, PNG, WebP).
+
+    One transaction; the photos are written to storage inside it, and a failure of any step after
+    a photo was written (a refused check, a database error, ...) deletes the files written so far,
+    so a rolled-back record leaves no file behind."""
+    written: list = []
+    try:
+        with transaction.atomic():
+            return _site_visit_record(actor=actor, application=application, visit_date=visit_date, people=people,
+                                      findings=findings, photos=photos, written=written)
+    except BaseException:
+        for storage, name in written:
+            try:
+                storage.delete(name)
+            except OSError:  # pragma: no cover - the storage is gone; nothing more to clean
+                pass
+        raise
+
+
+def _site_visit_record(*, actor: Actor, application, visit_date: dt.date, people: str, findings: str,
+                       photos: Sequence, written: list) -> SiteVisit:
     app = _open_for_review(actor, application)
     people, findings = (people or "").strip(), (findings or "").strip()
     errors = {}
@@ -329,6 +348,7 @@ def site_visit_record(*, actor: Actor, application, visit_date: dt.date, people:
         row = SiteVisitPhoto(visit=visit, original_name=(getattr(photo, "name", "") or "photo")[:255],
                              content_type=kind, size=size, sha256=sha)
         row.file.save("photo", photo, save=False)
+        written.append((row.file.storage, row.file.name))
         row.save()
     _audit_review(actor=actor, app=app, action="site_visit", comment=findings,
                   data={"visit": visit.pk, "date": visit_date.isoformat(), "people": people, "photos": len(checked)})
@@ -634,7 +654,9 @@ def sign_off_batch(*, actor: Actor, call, applications=None) -> BulkOutcome:
 
 @transaction.atomic
 def results_publish(*, actor: Actor, call, note: str = "") -> ResultPublication:
-    """Publish the result list of a call (the decided applications)."""
+    """Publish the result list of a call (the decided applications). Until now the decisions were
+    internal (the applicants saw their applications under review, see portal.access); after the
+    commit each applicant whose decision this list makes public is told its result by e-mail."""
     _require(access.can_publish_results(actor, call))
     counts = {s: Application.objects.filter(call=call, status=s).count() for s in DECIDED}
     if not any(counts.values()):
@@ -642,6 +664,9 @@ def results_publish(*, actor: Actor, call, note: str = "") -> ResultPublication:
     publication = ResultPublication.objects.create(call=call, published_by=actor.user, note=(note or "").strip())
     audit_record(actor=actor, action="results.publish", obj=publication, province=call.province,
                  comment=publication.note, data={"call": call.code, **{str(k): v for k, v in counts.items()}})
+    from .tasks import notify_results
+
+    transaction.on_commit(lambda: notify_results.delay(publication.pk))
     return publication
 
 

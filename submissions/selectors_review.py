@@ -354,3 +354,211 @@ def side_by_side_scores(rubric, self_inputs: dict, bureau_inputs: dict) -> dict:
         "bureau_total": fmt(theirs.total) if theirs else None,
         "errors": {**(mine_errors or {}), **(their_errors or {})},
     }
+
+
+# --- the application form, for reading ---------------------------------------------------------------
+
+FORM_PARTS = ("profile", "summary", "figures", "facts", "declarations", "sections", "targets")
+TRUE_TEXTS = {"1", "true", "on", "yes", "是"}
+
+
+def _en() -> bool:
+    from django.utils.translation import get_language
+
+    return (get_language() or "").lower().startswith("en")
+
+
+def _truthy(value) -> bool | None:
+    """A declaration as stored (a bool, or text from an older client); None when absent."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in TRUE_TEXTS
+
+
+def _yes_no(value) -> str:
+    from django.utils.translation import gettext as _
+
+    flag = _truthy(value)
+    return "" if flag is None else str(_("Yes") if flag else _("No"))
+
+
+def _text(value) -> str:
+    """A stored value as text for reading: blanks empty, booleans 是/否, structures as JSON."""
+    import json
+
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _yes_no(value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, indent=1) if value else ""
+    return str(value).strip()
+
+
+@dataclass
+class FormRow:
+    """One value of the application form: its path in ``Application.data``, label and text."""
+
+    path: str
+    label: str
+    value: str
+    kind: str = "text"  # text / textarea / bool / number
+    unit: str = ""
+    flag: bool | None = None  # for declarations: the statement was made (True), refused (False), absent (None)
+
+
+@dataclass
+class InputRow:
+    """A figure of the self-assessment: what the applicant declared beside the bureaus' value."""
+
+    key: str
+    label: str
+    unit: str
+    declared: str
+    current: str
+    corrected: bool
+    correctable: bool
+
+
+def _rows(spec_fields, node, prefix: str) -> list[FormRow]:
+    """The fields of one part of the form in the spec's order, then keys the spec does not know
+    (labelled with their key)."""
+    node = node if isinstance(node, dict) else {}
+    out, seen = [], set()
+    for f in spec_fields:
+        key = f.path.split(".", 1)[1] if "." in f.path else f.path
+        seen.add(key)
+        value = node.get(key)
+        if f.kind == "bool":
+            out.append(FormRow(f.path, str(f.label), _yes_no(value), "bool", flag=_truthy(value)))
+        else:
+            out.append(FormRow(f.path, str(f.label), _text(value), f.kind, str(f.unit or "")))
+    for key, value in node.items():
+        if key not in seen:
+            out.append(FormRow(f"{prefix}.{key}", str(key), _text(value)))
+    return out
+
+
+def _input_label(key: str, rubric, en: bool) -> tuple[str, str]:
+    from .forms import ANNUAL_FIGURES, FACT_LABELS
+
+    spec = rubric.inputs.get(key) if rubric is not None else None
+    if spec is not None:
+        return (spec.label_en if en else spec.label_zh) or key, (spec.unit_en if en else spec.unit) or ""
+    if key in ANNUAL_FIGURES:
+        label, unit = ANNUAL_FIGURES[key]
+        return str(label), str(unit)
+    if key in FACT_LABELS:
+        return str(FACT_LABELS[key]), ""
+    return key, ""
+
+
+def _input_text(value, spec, en: bool) -> str:
+    """A rubric input as typed, a level shown by its label, a boolean as 是/否."""
+    if spec is not None and spec.type == "level" and value not in (None, ""):
+        for lv in spec.levels:
+            if str(value).strip() in (lv.key, lv.label_zh, lv.label_en):
+                return (lv.label_en if en else lv.label_zh) or lv.key
+    if spec is not None and spec.type == "boolean" and value not in (None, ""):
+        return _yes_no(value)
+    return _text(value)
+
+
+def review_form(app: Application, *, inputs: dict, corrections=(), spec=None) -> dict:
+    """The application's form as the applicant filled it, laid out like the call's form
+    (``forms.form_spec``): labels, sections and order of the form; the figures per year; the
+    self-assessment figures with the bureaus' corrected values beside the declared ones; the
+    declarations as 是/否; the outline sections and target table of evaluation calls. Keys the
+    form does not know are shown under their key."""
+    from .forms import ANNUAL_FIGURES, form_spec
+
+    spec = spec or form_spec(app.call)
+    en = _en()
+    data = app.data if isinstance(app.data, dict) else {}
+    declared = app.score_inputs if isinstance(app.score_inputs, dict) else {}
+
+    profile = _rows(spec.profile, data.get("profile"), "profile")
+    summary = None
+    if spec.summary is not None or data.get("summary") not in (None, ""):
+        label = str(spec.summary.label) if spec.summary is not None else "summary"
+        summary = FormRow("summary", label, _text(data.get("summary")), "textarea")
+
+    # annual figures: the form's years and figures first, then what else was stored
+    stored = data.get("figures") if isinstance(data.get("figures"), dict) else {}
+    years = list(spec.years) + sorted((y for y in stored if y not in spec.years), reverse=True)
+    keys = list(spec.figure_keys)
+    for year in years:
+        for key in (stored.get(year) or {}) if isinstance(stored.get(year), dict) else ():
+            if key not in keys:
+                keys.append(key)
+    figure_rows = []
+    for key in keys:
+        label, unit = ANNUAL_FIGURES.get(key, (key, ""))
+        cells = [_text((stored.get(y) or {}).get(key)) if isinstance(stored.get(y), dict) else "" for y in years]
+        figure_rows.append({"key": key, "label": str(label), "unit": str(unit), "cells": cells})
+    if not figure_rows:
+        years = []
+
+    facts = _rows(spec.facts, data.get("facts"), "facts")
+
+    # the self-assessment figures: declared, and as the bureaus corrected them
+    rubric = spec.rubric.rubric if spec.rubric is not None else None
+    corrected_keys = {c.input_key for c in corrections}
+    input_keys = list(rubric.inputs) if rubric is not None else []
+    for key in [*sorted(declared), *sorted(inputs)]:
+        if key not in input_keys:
+            input_keys.append(key)
+    input_rows = []
+    for key in input_keys:
+        ispec = rubric.inputs.get(key) if rubric is not None else None
+        label, unit = _input_label(key, rubric, en)
+        before, after = _input_text(declared.get(key), ispec, en), _input_text(inputs.get(key), ispec, en)
+        correctable = ispec is not None if rubric is not None else key in declared
+        input_rows.append(InputRow(key=key, label=label, unit=unit, declared=before, current=after,
+                                   corrected=key in corrected_keys and before != after, correctable=correctable))
+
+    declarations = _rows(spec.declarations, data.get("declarations"), "declarations")
+
+    outline = None
+    sections = data.get("sections") if isinstance(data.get("sections"), dict) else {}
+    targets = data.get("targets") if isinstance(data.get("targets"), list) else []
+    if spec.outline is not None:
+        parts, seen = [], set()
+        for part in spec.outline.parts:
+            rows = []
+            for s in part.sections:
+                seen.add(s.key)
+                rows.append(FormRow(f"sections.{s.key}", s.title, _text(sections.get(s.key)), "textarea"))
+            parts.append({"title": part.title, "rows": rows})
+        extra = [FormRow(f"sections.{k}", str(k), _text(v), "textarea") for k, v in sections.items() if k not in seen]
+        if extra:
+            parts.append({"title": "", "rows": extra})
+        columns = [(key, heading) for key, heading in spec.outline.columns]
+        title, table_title = spec.outline.title, spec.outline.table_title
+    else:
+        parts = [{"title": "", "rows": [FormRow(f"sections.{k}", str(k), _text(v), "textarea")
+                                        for k, v in sections.items()]}] if sections else []
+        columns, title, table_title = [], "", "targets"
+    for row in targets:
+        for key in row if isinstance(row, dict) else ():
+            if key not in [k for k, _h in columns]:
+                columns.append((key, key))
+    target_rows = [[_text(row.get(key)) if isinstance(row, dict) else "" for key, _h in columns] for row in targets]
+    if parts or target_rows or spec.outline is not None:
+        outline = {"title": title, "parts": parts, "table_title": table_title,
+                   "columns": [heading for _k, heading in columns], "targets": target_rows}
+
+    other = [FormRow(str(key), str(key), _text(value)) for key, value in data.items() if key not in FORM_PARTS]
+    return {
+        "profile": profile,
+        "summary": summary,
+        "figures": {"years": years, "rows": figure_rows},
+        "facts": facts,
+        "inputs": input_rows,
+        "correctable": [r for r in input_rows if r.correctable],
+        "declarations": declarations,
+        "outline": outline,
+        "other": other,
+    }

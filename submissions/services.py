@@ -988,13 +988,16 @@ def member_invitations_claim(*, organization: Organization) -> int:
 
 
 def applications_for_list(actor: Actor):
-    """The actor's applications, with what a list row shows, in a constant number of queries."""
-    return (
+    """The actor's applications, with what a list row shows, in a constant number of queries. For
+    an applicant, annotated with what it sees of them (`access.with_applicant_view`: a decision
+    stays internal until the call's result list is published)."""
+    qs = (
         access.applications_visible(actor)
         .select_related("call__program", "call__province", "organization", "region", "province")
         .prefetch_related(stages_prefetch("call__"))
         .order_by("-updated_at", "-id")
     )
+    return access.with_applicant_view(qs) if actor.is_applicant else qs
 
 
 @dataclass
@@ -1023,8 +1026,9 @@ def policy_rows(actor: Actor, *, figures: Mapping | None = None, now: dt.datetim
     )
     live = {}
     if org is not None:
-        for app in Application.objects.filter(organization=org).exclude(status=Status.WITHDRAWN).select_related("call"):
-            live[app.call_id] = app
+        apps = Application.objects.filter(organization=org).exclude(status=Status.WITHDRAWN).select_related("call")
+        for app in access.with_applicant_view(apps):
+            live[app.call_id] = access.as_seen_by_applicant(app)
     rows = []
     for call in calls:
         reasons: list[str] = []

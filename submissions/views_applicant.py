@@ -263,7 +263,8 @@ def application_edit(request, pk: int):
         if outcome.conflict:
             return redirect("applicant-conflict", pk=app.pk, conflict_id=outcome.conflict.pk)
         return redirect("applicant-application-edit", pk=app.pk)
-    return render(request, "submissions/applicant/form.html", form_context(actor, app, spec))
+    return render(request, "submissions/applicant/form.html",
+                  form_context(actor, access.as_seen_by_applicant(app), spec))
 
 
 @login_required
@@ -436,9 +437,10 @@ def application_submit(request, pk: int):
     elif app.status in (Status.DRAFT, Status.RETURNED):
         problems = services.submission_problems(app)
     decision = TRANSITIONS[name].rule(actor, app) if app.status in TRANSITIONS[name].sources else None
+    shown = access.as_seen_by_applicant(app)
     return render(request, "submissions/applicant/submit.html", {
-        "app": app, "problems": problems, "decision": decision, "resubmit": resubmit,
-        "deadline": services.next_deadline(app),
+        "app": shown, "problems": problems, "decision": decision, "resubmit": resubmit,
+        "deadline": services.next_deadline(shown),
     })
 
 
@@ -450,7 +452,8 @@ def receipt_detail(request, pk: int, receipt_id: int):
     if receipt is None:
         raise Http404
     return render(request, "submissions/applicant/receipt.html", {
-        "app": app, "receipt": receipt, "verified": services.fingerprint(receipt.snapshot) == receipt.fingerprint,
+        "app": access.as_seen_by_applicant(app), "receipt": receipt,
+        "verified": services.fingerprint(receipt.snapshot) == receipt.fingerprint,
         "attachments": receipt.snapshot.get("attachments", []), "members": receipt.snapshot.get("members", []),
     })
 
@@ -544,7 +547,8 @@ def conflict_detail(request, pk: int, conflict_id: int):
         rows.append({"label": _("Target table"), "path": "targets", "mine": conflict.data.get("targets"),
                      "theirs": (app.data or {}).get("targets"),
                      "differs": conflict.data.get("targets") != (app.data or {}).get("targets")})
-    return render(request, "submissions/applicant/conflict.html", {"app": app, "conflict": conflict, "rows": rows})
+    return render(request, "submissions/applicant/conflict.html",
+                  {"app": access.as_seen_by_applicant(app), "conflict": conflict, "rows": rows})
 
 
 # --- 我的业务 ------------------------------------------------------------------------------------
@@ -556,10 +560,10 @@ def application_list(request):
     qs = services.applications_for_list(actor)
     status = request.GET.get("status", "")
     if status in Status.values:
-        qs = qs.filter(status=status)
+        qs = qs.filter(applicant_status=status)  # by the status the applicant sees
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     rows = []
-    for app in page.object_list:
+    for app in map(access.as_seen_by_applicant, page.object_list):
         rows.append({
             "app": app, "is_lead": app.organization_id == actor.organization.pk,
             "deadline": services.next_deadline(app), "last_action": action_label(f"application.{app.last_action}")
@@ -583,15 +587,16 @@ def application_detail(request, pk: int):
             "from": _status_label(entry.from_state), "to": _status_label(entry.to_state),
         })
     attachments = list(app.attachments.filter(is_current=True).select_related("material"))
+    shown = access.as_seen_by_applicant(app)  # a decision shows once the call's result list is published
     return render(request, "submissions/applicant/detail.html", {
-        "app": app, "timeline": timeline, "attachments": attachments,
+        "app": shown, "timeline": timeline, "attachments": attachments,
         "receipts": list(app.receipts.order_by("-submitted_at")),
         "members": list(app.members.select_related("organization").order_by("role", "id")),
         "is_lead": app.organization_id == actor.organization.pk,
         "can_edit": access.can_edit_application(actor, app),
         "can_submit": access.can_submit_application(actor, app),
         "can_withdraw": access.can_withdraw_application(actor, app),
-        "deadline": services.next_deadline(app), "return_reasons": _reasons(app),
+        "deadline": services.next_deadline(shown), "return_reasons": _reasons(app),
         "withdraw_form": WithdrawForm(), "member_role": MemberRole,
         "commitment": services.CommitmentAcceptance.objects.filter(
             call=app.call, organization=app.organization).select_related("user").order_by("-accepted_at").first(),

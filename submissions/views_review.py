@@ -38,6 +38,7 @@ from .selectors_review import (
     queue_filter_options,
     review_application,
     review_file,
+    review_form,
     review_queue,
 )
 
@@ -203,12 +204,12 @@ def detail(request, pk: int):
                 quota = None
     can_review = bool(access.can_review_application(actor, app)) and app.status in services.REVIEWABLE
     targets = _return_targets(request, app, file["rubric"])
-    figures = sorted((file["inputs"] or {}).items())
+    form = review_form(app, inputs=file["inputs"] or {}, corrections=file["corrections"])
     return render(request, "submissions/review/detail.html", {
         "app": app,
         **file,
-        "figures": figures,
-        "data_rows": sorted((app.data or {}).items()),
+        "form": form,
+        "input_labels": {r.key: r.label for r in form["inputs"]},
         "names": names,
         "can_review": can_review and bool(on_time),
         "on_time": on_time,
@@ -401,7 +402,7 @@ def timeline(request, pk: int):
         raise Http404(decision.reason)
     published = app.call_id and _published(app.call)
     return render(request, "submissions/review/timeline.html", {
-        "app": app,
+        "app": access.as_seen_by_applicant(app) if actor.is_applicant else app,
         "timeline": list(access.application_timeline(actor, app)),
         "published": published,
         "review_side": bool(access.can_view_review(actor, app)),
@@ -618,8 +619,12 @@ def results(request, code: str):
         raise Http404(_("The results of this call have not been published."))
     from .models import Application
 
-    decided = list(Application.objects.filter(call=call, status__in=[Status.APPROVED, Status.PILOT])
-                   .select_related("organization", "region").order_by("status", "region__code", "organization__name"))
+    if can_publish:  # the province sees the list as it stands (what the next publication will show)
+        decided = list(Application.objects.filter(call=call, status__in=[Status.APPROVED, Status.PILOT])
+                       .select_related("organization", "region")
+                       .order_by("status", "region__code", "organization__name"))
+    else:  # everyone else: the list as it was published
+        decided = list(access.published_results(publication))
     return render(request, "submissions/review/results.html", {
         "call": call, "publication": publication, "decided": decided, "can_publish": can_publish,
     })

@@ -35,6 +35,9 @@ class Transition:
     rule: Callable[[Actor, Application], Decision]
     next_state: Callable[[Application], tuple[str, str]] | None = None
     notify_bureau: bool = False
+    # False for the province's decisions: the applicant learns the result when the call's result list
+    # is published (submissions.tasks.notify_results), not when it is recorded.
+    notify_applicant: bool = True
 
 
 def _next_level(app: Application) -> tuple[str, str]:
@@ -78,11 +81,14 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("sign_off", gettext_lazy("Sign off the recommendation"), frozenset({Status.RECOMMENDED}), None,
                    lambda a, app: access.can_sign_off_application(a, app), _next_level, notify_bureau=True),
         Transition("approve", gettext_lazy("Recognize"), REVIEWABLE | {Status.PILOT}, None,
-                   lambda a, app: access.can_decide_application(a, app), _same_level(Status.APPROVED)),
+                   lambda a, app: access.can_decide_application(a, app), _same_level(Status.APPROVED),
+                   notify_applicant=False),
         Transition("not_approve", gettext_lazy("Do not recognize"), REVIEWABLE | {Status.PILOT}, None,
-                   lambda a, app: access.can_decide_application(a, app), _same_level(Status.NOT_APPROVED)),
+                   lambda a, app: access.can_decide_application(a, app), _same_level(Status.NOT_APPROVED),
+                   notify_applicant=False),
         Transition("pilot", gettext_lazy("Admit as pilot"), REVIEWABLE, None,
-                   lambda a, app: access.can_decide_application(a, app), _same_level(Status.PILOT)),
+                   lambda a, app: access.can_decide_application(a, app), _same_level(Status.PILOT),
+                   notify_applicant=False),
     ]
 }
 
@@ -92,11 +98,16 @@ def available(actor: Actor, app: Application) -> list[Transition]:
     return [t for t in TRANSITIONS.values() if app.status in t.sources and t.rule(actor, app).allowed]
 
 
+def _wrong_state(actor: Actor, app: Application) -> str:
+    # the status as the actor sees it: an applicant is not told a decision before the result list
+    status = Status(access.status_seen_by(actor, app)).label
+    return _("This cannot be done while the application is “%(status)s”.") % {"status": status}
+
+
 def check(actor: Actor, app: Application, name: str) -> Decision:
     transition = TRANSITIONS[name]
     if app.status not in transition.sources:
-        return Decision(False, _("This cannot be done while the application is “%(status)s”.")
-                        % {"status": app.get_status_display()})
+        return Decision(False, _wrong_state(actor, app))
     return transition.rule(actor, app)
 
 
@@ -108,8 +119,7 @@ def fire(*, actor: Actor, application: Application, name: str, comment: str = ""
     transition = TRANSITIONS[name]
     app = Application.objects.select_for_update().get(pk=application.pk)
     if app.status not in transition.sources:
-        raise ValidationError(_("This cannot be done while the application is “%(status)s”.")
-                              % {"status": app.get_status_display()})
+        raise ValidationError(_wrong_state(actor, app))
     decision = transition.rule(actor, app)
     if not decision:
         raise PermissionDenied(decision.reason)
@@ -131,8 +141,10 @@ def fire(*, actor: Actor, application: Application, name: str, comment: str = ""
         organization=app.organization, from_state=f"{before_status}@{before_level}" if before_level else before_status,
         to_state=f"{status}@{level}" if level else status, comment=comment, data=data or {},
     )
-    from .tasks import notify_transition
+    if transition.notify_applicant or transition.notify_bureau:
+        from .tasks import notify_transition
 
-    transaction.on_commit(lambda: notify_transition.delay(entry.pk, transition.notify_bureau))
+        transaction.on_commit(lambda: notify_transition.delay(entry.pk, transition.notify_bureau,
+                                                              transition.notify_applicant))
     application.__dict__.update(app.__dict__)
     return app

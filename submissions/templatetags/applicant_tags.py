@@ -18,9 +18,9 @@ def applicant_home(context):
     actor = context.get("actor") or (access.actor_of(request) if request is not None else access.ANONYMOUS)
     drafts, returned, in_review = [], [], []
     if actor.is_applicant:
-        live = services.applications_for_list(actor).exclude(
-            status__in=[Status.WITHDRAWN, Status.REJECTED, Status.APPROVED, Status.NOT_APPROVED])[:30]
-        for app in live:
+        live = services.applications_for_list(actor).exclude(  # by the status the applicant sees
+            applicant_status__in=[Status.WITHDRAWN, Status.REJECTED, Status.APPROVED, Status.NOT_APPROVED])[:30]
+        for app in map(access.as_seen_by_applicant, live):
             row = {"app": app, "deadline": services.next_deadline(app)}
             if app.status == Status.DRAFT and app.organization_id == actor.organization.pk:
                 drafts.append(row)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django import template
 
 register = template.Library()
@@ -16,14 +14,6 @@ def lookup(mapping, key):
         return mapping.get(key)
     except AttributeError:
         return None
-
-
-@register.filter
-def pretty(value):
-    """Form data for reading: text as is, structures as compact JSON."""
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    return value
 
 
 @register.inclusion_tag("submissions/review/_home_summary.html", takes_context=True)

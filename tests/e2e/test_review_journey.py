@@ -1,7 +1,9 @@
 """Acceptance, in headless Chromium: a county reviewer returns an application with reasons; the
 enterprise reads them and resubmits; the county recommends two; a third under a quota of 2 is
 refused with a message naming the quota; the head signs off; the city recommends and signs off;
-the province approves; the enterprise sees the result (已认定) in its list of applications.
+the province approves; the enterprise still sees its application under review at the province
+until the province publishes the call's result list; then it sees the result (已认定) in its list
+of applications.
 
 The bureaus act through the browser. The enterprise reads the reasons and the result through its
 own pages in the browser; its revision and resubmission are made through the workflow in the test
@@ -17,7 +19,7 @@ from portal.constants import OrgKind
 from programs.constants import QuotaRule, QuotaScope
 from programs.models import Quota, RequiredMaterial
 from submissions.constants import Status
-from submissions.models import Application
+from submissions.models import Application, ResultPublication
 from tests.e2e.conftest import login
 from tests.factories import PASSWORD, OrganizationFactory, fire_as
 from tests.submissions.test_review_support import review_call, submitted
@@ -149,7 +151,23 @@ def test_review_journey(world, open_as, live_server, artifacts_dir):
         province.click('#decide-form button[value="approve"]')
     assert Application.objects.get(pk=first.pk).status == Status.APPROVED
 
-    # 7. the enterprise sees the result in its list of applications (我的业务)
+    # 7. the decision is internal until the result list is published: the enterprise still sees it
+    #    under review at the province, without the decision
+    enterprise.goto(f"{live_server.url}/my/applications/")
+    row = enterprise.locator(f'tr[data-app="{first.pk}"]')
+    assert "status-under_review" in row.locator(".badge").get_attribute("class")
+    assert "已认定" not in row.inner_text()
+    enterprise.goto(f"{live_server.url}/my/applications/{first.pk}/")
+    assert "已认定" not in enterprise.inner_text("main")
+
+    # 8. the province publishes the call's result list
+    province.goto(f"{live_server.url}/review/results/{call.code}/")
+    assert province.locator('table.results tr[data-status="approved"]').count() == 1
+    with province.expect_navigation():
+        province.click("#publish-form button[type=submit]")
+    assert ResultPublication.objects.filter(call=call).count() == 1
+
+    # 9. the enterprise sees the result in its list of applications (我的业务)
     enterprise.goto(f"{live_server.url}/my/applications/")
     row = enterprise.locator(f'tr[data-app="{first.pk}"]')
     label = row.locator(".badge").inner_text().strip()

@@ -62,11 +62,13 @@ def test_the_chain_through_the_api(world, api_for):
     assert r.status_code == 200 and r.json()["status"] == "approved"
     assert api_for(world.applicant_filer).get(f"/api/review/applications/{b.pk}/timeline/").status_code == 404
     timeline = api_for(world.other_applicant).get(f"/api/review/applications/{b.pk}/timeline/").json()
-    assert [e["action"] for e in timeline][-1] == "application.approve"
+    assert [e["action"] for e in timeline][-1] == "application.sign_off"  # the decision waits for the list
     assert [e["score"] for e in timeline if e["action"] == "application.recommend"] == ["81.50", "80.00"]
     r = api_for(world.province_officer).post("/api/review/results/", {"call": "api-chain", "note": "公示"},
                                              format="json")
     assert r.status_code == 201 and r.json()["results"][0]["status"] == "approved"
+    timeline = api_for(world.other_applicant).get(f"/api/review/applications/{b.pk}/timeline/").json()
+    assert [e["action"] for e in timeline][-1] == "application.approve"
     assert ResultPublication.objects.count() == 1
     listing = api_for(world.applicant_admin).get("/api/review/results/").json()["results"]
     assert listing[0]["call"] == "api-chain"
