@@ -15,17 +15,6 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-TRUE_TEXTS = {"1", "true", "on", "yes", "是"}
-
-
-def _declared(value) -> bool | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in TRUE_TEXTS
-
-
 def _declaration_columns(apps: list) -> tuple[list[str], dict[int, dict[str, str]]]:
     """The declarations of the calls of `apps` (one column per statement, in the forms' order; the
     same statement in two calls shares its column) and, per call, which column each path fills."""
@@ -57,6 +46,7 @@ def _bureau_score(app):
 
 def applications_xlsx(applications: Iterable, *, title: str = "") -> bytes:
     from .forms import get_path
+    from .selectors_review import declared_flag
 
     apps = list(applications)
     declarations, by_call = _declaration_columns(apps)
@@ -96,7 +86,7 @@ def applications_xlsx(applications: Iterable, *, title: str = "") -> bytes:
             if path is None:  # not a statement of this application's call
                 values.append(None)
             else:
-                values.append(yes if _declared(get_path(app.data or {}, path)) else no)
+                values.append(yes if declared_flag(get_path(app.data or {}, path)) else no)
         for col, value in enumerate(values, start=1):
             cell = ws.cell(row=row_offset + n, column=col, value=value)
             if col == 3:

@@ -368,7 +368,7 @@ def _en() -> bool:
     return (get_language() or "").lower().startswith("en")
 
 
-def _truthy(value) -> bool | None:
+def declared_flag(value) -> bool | None:
     """A declaration as stored (a bool, or text from an older client); None when absent."""
     if value is None or value == "":
         return None
@@ -380,7 +380,7 @@ def _truthy(value) -> bool | None:
 def _yes_no(value) -> str:
     from django.utils.translation import gettext as _
 
-    flag = _truthy(value)
+    flag = declared_flag(value)
     return "" if flag is None else str(_("Yes") if flag else _("No"))
 
 
@@ -432,7 +432,7 @@ def _rows(spec_fields, node, prefix: str) -> list[FormRow]:
         seen.add(key)
         value = node.get(key)
         if f.kind == "bool":
-            out.append(FormRow(f.path, str(f.label), _yes_no(value), "bool", flag=_truthy(value)))
+            out.append(FormRow(f.path, str(f.label), _yes_no(value), "bool", flag=declared_flag(value)))
         else:
             out.append(FormRow(f.path, str(f.label), _text(value), f.kind, str(f.unit or "")))
     for key, value in node.items():

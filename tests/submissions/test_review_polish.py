@@ -18,6 +18,7 @@ from programs.models import EligibilityCondition
 from submissions import review
 from submissions.models import SiteVisit, SiteVisitPhoto
 from tests.factories import ProgramTypeFactory
+from tests.submissions.test_applicant_support import media, stored_files  # noqa: F401 - fixture
 from tests.submissions.test_review_support import PNG_1PX, review_call, submitted
 
 pytestmark = pytest.mark.django_db
@@ -27,16 +28,6 @@ ITC = "gansu-2022-itc"
 INPUTS = {"org_structure": "fairly_complete", "management_rules": "very_complete", "equipment_value": "500",
           "fulltime_rd_staff": "20", "ip_invention": "3"}
 VIOLATIONS = "申请受理截止日期前两年内，无严重违法违规行为、严重违法失信行为、重大质量事故或安全责任事故。"
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return tmp_path / "media"
-
-
-def stored_files(root) -> list:
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
 @pytest.fixture
