@@ -14,10 +14,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from portal import access
+from portal.audit_labels import action_label
 from programs.selectors import call_detail_queryset
 
 from . import services
@@ -66,24 +66,6 @@ def _wants_json(request) -> bool:
         request.headers.get("Accept", "")
 
 
-ACTION_LABELS = {
-    "application.start": gettext_lazy("Application opened"),
-    "application.upload": gettext_lazy("Material uploaded"),
-    "application.remove_attachment": gettext_lazy("Material removed"),
-    "application.member_invite": gettext_lazy("Member unit added"),
-    "application.member_remove": gettext_lazy("Member unit removed"),
-    "application.draft_conflict": gettext_lazy("A save was refused (someone saved first)"),
-    "application.draft_conflict_resolve": gettext_lazy("Refused save settled"),
-}
-
-
-def action_label(action: str) -> str:
-    name = action.split(".", 1)[-1]
-    if action in ACTION_LABELS:
-        return str(ACTION_LABELS[action])
-    if name in TRANSITIONS:
-        return str(TRANSITIONS[name].label)
-    return action
 
 
 def _status_label(state: str) -> str:

@@ -39,22 +39,10 @@ def review_home(context):
 
 @register.filter
 def action_label(action: str) -> str:
-    """The label of an audit action on an application (the workflow's transition labels)."""
-    from django.utils.translation import gettext as _
+    """The label of an audit action (the workflow's transition labels, then portal.audit_labels)."""
+    from portal.audit_labels import action_label as label
 
-    from submissions.workflow import TRANSITIONS
-
-    if action.startswith("application."):
-        transition = TRANSITIONS.get(action.split(".", 1)[1])
-        if transition is not None:
-            return str(transition.label)
-    labels = {
-        "review.correct_input": _("Figure corrected"),
-        "review.score_levels": _("Items scored by level"),
-        "review.site_visit": _("Site verification recorded"),
-        "review.opinion": _("Opinion saved"),
-    }
-    return str(labels.get(action, action))
+    return label(action)
 
 
 @register.filter
