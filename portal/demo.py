@@ -162,6 +162,9 @@ def load_demo_calls(today=None) -> list[str]:
         shift = (
             dt.timedelta(days=(today - timezone.localtime(first).date()).days + days) if first else dt.timedelta()
         )
+        existing = Call.objects.filter(code=code).first()
+        if existing is not None and existing.applications.exists():
+            continue  # keep a demo call that holds demo applications (`load_demo --reset` rebuilds it)
         Call.objects.filter(code=code).delete()
         children = {name: list(getattr(seed, name).all()) for name in
                     ("stages", "quotas", "conditions", "materials", "contacts")}

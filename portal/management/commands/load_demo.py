@@ -7,11 +7,27 @@ from portal.demo import load_demo, load_demo_calls, passwords_visible
 class Command(BaseCommand):
     help = "Create the demo organizations and one demo account for every role (idempotent)."
 
+    def add_arguments(self, parser):
+        parser.add_argument("--reset", action="store_true",
+                            help="remove the demo applications and rebuild the demo calls with fresh dates")
+
     def handle(self, *args, **opts):
+        from django.test.utils import override_settings
+
+        from portal.demo import DEMO_CALLS
+        from submissions.demo import load_demo_applications, reset_demo_applications
+
         logins = load_demo()
+        if opts["reset"]:
+            reset_demo_applications([code for _seed, code, _title, _days in DEMO_CALLS])
         calls = load_demo_calls()
         if calls:
             self.stdout.write(_("Demo calls open for applications: %(codes)s") % {"codes": ", ".join(calls)})
+        # the demo applications go through the real services; their e-mails are not printed here
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            made = load_demo_applications()
+        for line in made:
+            self.stdout.write(_("Demo application: %(line)s") % {"line": line})
         self.stdout.write(_("Demo accounts (all data marked 演示 is demo data):"))
         width = max(len(l.username) for l in logins)
         for login in logins:
