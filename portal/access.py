@@ -1146,3 +1146,76 @@ def can_invite_colleague(actor: Actor, org: Organization) -> Decision:
     if actor.role != Role.APPLICANT_ADMIN:
         return deny(_("Only the administrator of your organization can invite colleagues."))
     return ALLOW
+
+
+# --- Documents: application packets and county summary tables ---
+#
+# A packet (one PDF of an application as submitted: cover, contents, form, materials) is read by
+# whoever may read its application, except as a draft: the applicant (lead, member units, viewers
+# included), the bureaus and the province whose scope holds the application's region, operators.
+# Whoever may read it may have it built. A county summary table (推荐申报汇总表) belongs to the county
+# bureau that recommends: that bureau has it built; the bureau itself, its city's bureau and its
+# province read it. Nobody else learns that a document exists (the views answer 404).
+
+
+def can_request_packet(actor: Actor, app) -> Decision:
+    from submissions.constants import Status
+
+    decision = can_view_application(actor, app)
+    if not decision:
+        return decision
+    if app.status == Status.DRAFT:
+        return deny(_("A draft has no packet: submit the application first."))
+    if not app.receipts.exists():
+        return deny(_("The application has no receipt yet."))
+    return ALLOW
+
+
+def can_request_summary(actor: Actor, call, region: Region) -> Decision:
+    if not actor.is_authenticated or actor.membership is None:
+        return deny(_("Please sign in."))
+    if not actor.is_bureau or actor.region is None or actor.region.level != RegionLevel.COUNTY:
+        return deny(_("The summary table is made by the county bureau that recommends."))
+    if region.pk != actor.region.pk:
+        return deny(_("A county bureau makes the summary table of its own county only."))
+    if call.province_id != region.province_id:
+        return deny(_("This call belongs to another province."))
+    return can_view_call(actor, call)
+
+
+def documents_visible(actor: Actor):
+    """The document jobs the actor may read (their status and, once built, their file)."""
+    from submissions.constants import DocumentKind
+
+    m = _app_models()
+    qs = m.DocumentJob.objects.select_related("call", "region", "application__organization", "receipt")
+    if not actor.is_authenticated or actor.membership is None:
+        return qs.none()
+    if actor.is_operator:
+        return qs
+    packets = Q(kind=DocumentKind.PACKET, application__in=applications_visible(actor).order_by().values("pk"))
+    if actor.is_applicant:
+        return qs.filter(packets)
+    if not (actor.is_bureau or actor.is_provincial):
+        return qs.none()
+    return qs.filter(packets | (Q(kind=DocumentKind.COUNTY_SUMMARY) & region_q(actor, "region")))
+
+
+def can_view_document(actor: Actor, job) -> Decision:
+    from submissions.constants import DocumentKind, Status
+
+    if not actor.is_authenticated or actor.membership is None:
+        return deny(_("Please sign in."))
+    if job.kind == DocumentKind.PACKET:
+        app = job.application
+        if app is None:
+            return deny(_("This document belongs to no application."))
+        decision = can_view_application(actor, app)
+        if decision and app.status == Status.DRAFT:
+            return deny(_("A draft has no packet: submit the application first."))
+        return decision
+    if actor.is_applicant or not (actor.is_operator or actor.is_bureau or actor.is_provincial):
+        return deny(_("Summary tables are kept by the bureaus."))
+    if region_in_scope(actor, job.region):
+        return ALLOW
+    return deny(_("This summary table belongs to another region."))

@@ -15,10 +15,11 @@ router.register("programs", ProgramTypeViewSet, basename="api-program")
 router.register("calls", CallViewSet, basename="api-call")
 router.register("rubrics", RubricViewSet, basename="api-rubric")
 
-from submissions import api_applicant, api_review  # noqa: E402
+from submissions import api_applicant, api_packets, api_review  # noqa: E402
 
 api_applicant.register(router)
 api_review.register(router)
+api_packets.register(router)
 
 urlpatterns = [
     path("me/", api.me, name="api-me"),

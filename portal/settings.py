@@ -202,8 +202,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "submissions.tasks_review.send_stage_deadline_reminders",
         "schedule": 3600,
     },
+    # Documents whose dispatch was lost (broker down at commit) or whose worker died are re-sent.
+    "document-jobs-requeue": {
+        "task": "submissions.tasks_packets.requeue_pending_documents",
+        "schedule": 300,
+    },
 }
-CELERY_IMPORTS = ["submissions.tasks_review"]
+CELERY_IMPORTS = ["submissions.tasks_review", "submissions.tasks_packets"]
 
 # --- E-mail ------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -237,6 +242,9 @@ SPECTACULAR_SETTINGS = {
         "ApplicationStatusEnum": "submissions.constants.Status",
         "ApplicationLevelEnum": "submissions.constants.Level",
         "StageLevelEnum": "programs.constants.StageLevel",
+        "DocumentKindEnum": "submissions.constants.DocumentKind",
+        "DocumentFormatEnum": "submissions.constants.DocumentFormat",
+        "DocumentStatusEnum": "submissions.constants.DocumentStatus",
     },
 }
 

@@ -30,3 +30,20 @@ class MemberRole(models.TextChoices):
     MEMBER = "member", _("Member unit")
 
 
+
+
+class DocumentKind(models.TextChoices):
+    PACKET = "packet", _("Application packet")
+    COUNTY_SUMMARY = "county_summary", _("County summary table")
+
+
+class DocumentFormat(models.TextChoices):
+    PDF = "pdf", "PDF"
+    XLSX = "xlsx", "XLSX"
+
+
+class DocumentStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be built")
+    RUNNING = "running", _("Being built")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")

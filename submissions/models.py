@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.models import Organization, Region
 from programs.models import Call, RequiredMaterial
 
-from .constants import Level, MemberRole, Status
+from .constants import DocumentFormat, DocumentKind, DocumentStatus, Level, MemberRole, Status
 
 
 class Application(models.Model):
@@ -358,3 +358,60 @@ class ResultPublication(models.Model):
     class Meta:
         verbose_name = _("published result list")
         verbose_name_plural = _("published result lists")
+
+
+# --- Documents built by Celery tasks (application packet, county summary table) -----------------
+
+
+def document_path(instance, filename):
+    # The portal chooses the stored name; files are served only through an access-checked view.
+    return f"documents/{instance.kind}/{uuid.uuid4().hex}"
+
+
+def _new_task_id() -> str:
+    return str(uuid.uuid4())
+
+
+class DocumentJob(models.Model):
+    """One document built by a Celery task (submissions.tasks_packets): its inputs, its state for the
+    pages to show, and the file, visible only once complete (status done). `input_hash` (a hash of
+    what the document is built from) decides whether a request reuses a job or starts a new one."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=DocumentKind.choices)
+    fmt = models.CharField(_("format"), max_length=8, choices=DocumentFormat.choices, default=DocumentFormat.PDF)
+    application = models.ForeignKey(Application, verbose_name=_("application"), null=True, blank=True,
+                                    on_delete=models.CASCADE, related_name="document_jobs")
+    receipt = models.ForeignKey(Receipt, verbose_name=_("receipt"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+")
+    call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="+")
+    # the application's region (packet) or the recommending county (summary table): scoping follows it
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    province = models.ForeignKey(Region, verbose_name=_("province"), on_delete=models.PROTECT, related_name="+")
+    input_hash = models.CharField(_("fingerprint of the inputs"), max_length=64)
+    status = models.CharField(_("status"), max_length=16, choices=DocumentStatus.choices,
+                              default=DocumentStatus.PENDING, db_index=True)
+    file = models.FileField(_("file"), upload_to=document_path, max_length=200, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(_("size"), null=True, blank=True)
+    pages = models.PositiveIntegerField(_("pages"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    task_id = models.CharField(_("task id"), max_length=64, default=_new_task_id, editable=False)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("document job")
+        verbose_name_plural = _("document jobs")
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["kind", "input_hash"]), models.Index(fields=["region", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == DocumentStatus.DONE
