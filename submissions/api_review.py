@@ -365,6 +365,14 @@ class ReviewApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                     **self._input(RecommendInput))
         return self._done(pk)
 
+    @extend_schema(request=RejectInput, responses=ReviewFileSerializer)
+    @action(detail=True, methods=["post"], url_path="withdraw-recommendation")
+    def withdraw_recommendation(self, request, pk=None):
+        app = self._app(pk)
+        run_service(services.application_withdraw_recommendation, actor=_actor(request), application=app,
+                    **self._input(RejectInput))
+        return self._done(pk)
+
     @extend_schema(request=DecideInput, responses=ReviewFileSerializer)
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):

@@ -46,7 +46,7 @@ from .models import (
     SiteVisitPhoto,
     StageExtension,
 )
-from .quotas import check_within_quota, quota_region_for, reserve_places, sync_counter
+from .quotas import check_within_quota, lock_counter, quota_region_for, reserve_places, sync_counter
 
 REVIEWABLE = frozenset({Status.SUBMITTED, Status.UNDER_REVIEW})
 DECISIONS = ("approve", "not_approve", "pilot")
@@ -488,6 +488,31 @@ def application_recommend(*, actor: Actor, application, opinion: str = "", score
     _require(access.can_recommend_application(actor, app))
     _check_state(app, REVIEWABLE)
     _recommend_one(actor=actor, app=app, opinion=opinion, score=score, quota_status=status)
+    if counter is not None:
+        sync_counter(counter)
+    return app
+
+
+@transaction.atomic
+def application_withdraw_recommendation(*, actor: Actor, application, reason: str) -> Application:
+    """Take back a recommendation before the bureau head signs it off (a wrong click, a doubt that
+    came later): the application is under review again at the same level and its quota place is
+    free. After the sign-off the recommendation belongs to the next level and cannot be withdrawn."""
+    app = _load(application)
+    _require(access.can_review_application(actor, app))
+    _check_state(app, {Status.RECOMMENDED})
+    _check_deadline(actor, app)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the recommendation is withdrawn.")})
+    region = quota_region_for(application=app, level=app.level)
+    counter = lock_counter(call=app.call, region=region, level=app.level) if region is not None else None
+    app = _load(app)  # re-read under the lock
+    _check_state(app, {Status.RECOMMENDED})
+    withdrawn = Recommendation.objects.filter(application=app, level=app.level, is_active=True,
+                                              signed_off_at__isnull=True).update(is_active=False)
+    workflow.fire(actor=actor, application=app, name="withdraw_recommendation", comment=reason,
+                  data={"reason": reason, "level": app.level, "places_released": withdrawn})
     if counter is not None:
         sync_counter(counter)
     return app

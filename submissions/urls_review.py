@@ -20,6 +20,8 @@ urlpatterns = [
     path("review/applications/<int:pk>/return/", v.return_, name="review-return"),
     path("review/applications/<int:pk>/reject/", v.reject, name="review-reject"),
     path("review/applications/<int:pk>/recommend/", v.recommend, name="review-recommend"),
+    path("review/applications/<int:pk>/withdraw-recommendation/", v.withdraw_recommendation,
+         name="review-withdraw-recommendation"),
     path("review/applications/<int:pk>/decide/", v.decide, name="review-decide"),
     path("review/applications/<int:pk>/files/<int:attachment_pk>/", v.attachment, name="review-attachment"),
     path("review/photos/<int:pk>/", v.photo, name="review-photo"),

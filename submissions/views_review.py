@@ -344,6 +344,16 @@ def recommend(request, pk: int):
 
 @login_required
 @require_POST
+def withdraw_recommendation(request, pk: int):
+    app = _get_app(request.actor, pk)
+    _run(request, services.application_withdraw_recommendation,
+         _("The recommendation has been withdrawn; the application is under review again."),
+         application=app, reason=request.POST.get("reason", ""))
+    return _detail(pk)
+
+
+@login_required
+@require_POST
 def decide(request, pk: int):
     app = _get_app(request.actor, pk)
     _run(request, services.application_decide, _("The decision has been recorded."), application=app,
