@@ -1,0 +1,242 @@
+"""The county summary table (推荐申报汇总表, seed 000 附件1) of a county bureau for one call.
+
+Rows: the applications of the county's region that the county bureau recommended to the call
+(an active county-level recommendation, signed off or not), by the county's score (材料初评分,
+highest first). Columns as in the seed: 序号 / 企业名称 / 统一社会信用代码 / 所属行业 / 主营业务 /
+材料初评分 / 申请受理截止日期前两年内有无严重违法违规行为、严重违法失信行为、重大质量事故或安全责任
+事故 (有/无, from the applicant's declaration of the call's serious-violation statement); then
+"推荐地区（盖章）：" with the county and the notes (备注) the call's notice prints under its table.
+
+The title and the notes come from the call's notice when it prints the table (“附件1 2024 年（第
+27/28 批）省级企业技术中心推荐申报汇总表”, “备注：1. …”, “2. …”); otherwise the title is made from
+the call's year, batch and program. Built as XLSX (openpyxl) or PDF (WeasyPrint, landscape A4, a
+lean table) by the document task; requested by the county bureau (``summary_request``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from portal import access
+from portal.access import Actor
+
+from .constants import DocumentFormat, DocumentKind, Level
+from .packets import SHANGHAI, inputs_hash, pdf_of, render_pdf, request_job
+
+SUMMARY_LAYOUT = 1
+_TITLE_IN_ATTACHMENT = re.compile(r"附件\s*1\s*[:：]?\s*(\d{4}\s*年\s*[（(][^）)\n]*[）)]\s*[^\s，。,；;]*?推荐申报汇总表)")
+_TITLE_ANYWHERE = re.compile(r"(\d{4}\s*年\s*[（(][^）)\n]*[）)]\s*[^\s，。,；;]*?推荐申报汇总表)")
+_BATCH_NUMBER = re.compile(r"第\s*(\d+)\s*批")
+VIOLATION_WORDS = ("严重违法",)
+
+
+def headers() -> list[str]:
+    return [
+        pgettext("summary table", "No."),
+        pgettext("summary table", "Company name"),
+        pgettext("summary table", "Unified social credit code"),
+        pgettext("summary table", "Industry"),
+        pgettext("summary table", "Main business"),
+        pgettext("summary table", "Initial score of the material"),
+        pgettext("summary table", "Serious violations of laws or regulations, serious dishonest conduct, major "
+                                  "quality accidents or safety accidents within two years before the filing "
+                                  "deadline"),
+    ]
+
+
+def table_title(call) -> str:
+    notice = call.notice_text or ""
+    for pattern in (_TITLE_IN_ATTACHMENT, _TITLE_ANYWHERE):
+        found = pattern.search(notice)
+        if found and str(call.year) in found.group(1):
+            return found.group(1).strip()
+    batch = _BATCH_NUMBER.search(call.batch or "")
+    if batch:
+        return _("%(year)s (batch %(batch)s) %(program)s: summary table of recommended applications") % {
+            "year": call.year, "batch": batch.group(1), "program": call.program.name}
+    return _("%(year)s %(program)s: summary table of recommended applications") % {
+        "year": call.year, "program": call.program.name}
+
+
+def table_notes(call) -> list[str]:
+    """The notes (备注) printed under the table in the call's notice."""
+    lines = [line.strip() for line in (call.notice_text or "").splitlines()]
+    start = next((i for i, line in enumerate(lines) if "推荐申报汇总表" in line and re.match(r"附件\s*1", line)), None)
+    if start is None:
+        return []
+    notes = []
+    for line in lines[start + 1:]:
+        if not notes:
+            if line.startswith("备注"):
+                notes.append(line)
+            continue
+        if re.match(r"\d+\s*[.．、]", line):
+            notes.append(line)
+        else:
+            break
+    return notes
+
+
+def _violation_path(spec) -> str | None:
+    for f in spec.declarations:
+        if any(word in str(f.label) for word in VIOLATION_WORDS):
+            return f.path
+    return None
+
+
+@dataclass
+class Row:
+    application_id: int
+    name: str
+    credit_code: str
+    industry: str
+    main_business: str
+    score: object  # Decimal | None
+    violations: str  # 有 / 无 / ""
+
+
+def _declared_violations(app, path) -> str:
+    from .forms import get_path
+    from .selectors_review import declared_flag
+
+    if path is None:
+        return ""
+    flag = declared_flag(get_path(app.data or {}, path))
+    if flag is None:
+        return ""
+    # the statement reads "no serious violations…": made → 无, refused → 有
+    return pgettext("violations", "None") if flag else pgettext("violations", "Some")
+
+
+def summary_rows(call, county) -> list[Row]:
+    from .forms import form_spec
+    from .models import Application, Recommendation, Review
+
+    recommended = Recommendation.objects.filter(level=Level.COUNTY, is_active=True, application__call=call,
+                                                application__region=county).values("application_id")
+    apps = list(Application.objects.filter(pk__in=recommended).select_related("organization"))
+    scores = dict(Review.objects.filter(application__in=[a.pk for a in apps], level=Level.COUNTY)
+                  .values_list("application_id", "score"))
+    path = _violation_path(form_spec(call)) if apps else None
+    rows = []
+    for app in apps:
+        org = app.organization
+        profile = (app.data or {}).get("profile") if isinstance((app.data or {}).get("profile"), dict) else {}
+        rows.append(Row(
+            application_id=app.pk, name=org.name, credit_code=org.credit_code or "",
+            industry=str(profile.get("industry") or org.industry or ""),
+            main_business=str(profile.get("main_business") or org.main_business or ""),
+            score=scores.get(app.pk), violations=_declared_violations(app, path),
+        ))
+    rows.sort(key=lambda r: (r.score is None, -(r.score or 0), r.name, r.application_id))
+    return rows
+
+
+def summary_content(call, county) -> dict:
+    with translation.override(settings.LANGUAGE_CODE):
+        return {
+            "title": table_title(call),
+            "region_label": pgettext("summary table", "Recommending region (seal):"),
+            "region": county.full_name,
+            "headers": headers(),
+            "rows": summary_rows(call, county),
+            "notes": table_notes(call),
+            "generated_at": timezone.localtime(timezone.now(), SHANGHAI).strftime("%Y-%m-%d %H:%M"),
+        }
+
+
+def _fingerprint(content: dict, fmt: str) -> str:
+    rows = [[r.application_id, r.name, r.credit_code, r.industry, r.main_business,
+             None if r.score is None else str(r.score), r.violations] for r in content["rows"]]
+    payload = json.dumps([content["title"], content["region"], content["headers"], rows, content["notes"]],
+                         ensure_ascii=False, sort_keys=True)
+    return inputs_hash("county_summary", SUMMARY_LAYOUT, fmt, payload)
+
+
+def summary_xlsx(content: dict) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = pgettext("summary table", "Summary table")[:31]
+    ncols = len(content["headers"])
+    ws.cell(row=1, column=1, value=content["title"]).font = Font(bold=True, size=14)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
+    ws.cell(row=1, column=1).alignment = Alignment(horizontal="center")
+    ws.cell(row=2, column=1, value=f"{content['region_label']}{content['region']}")
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncols)
+    thin = Side(style="thin")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for col, header in enumerate(content["headers"], start=1):
+        cell = ws.cell(row=3, column=col, value=header)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = border
+    for n, row in enumerate(content["rows"], start=1):
+        values = [n, row.name, row.credit_code, row.industry, row.main_business,
+                  float(row.score) if row.score is not None else None, row.violations]
+        for col, value in enumerate(values, start=1):
+            cell = ws.cell(row=3 + n, column=col, value=value)
+            cell.border = border
+            cell.alignment = Alignment(vertical="center", wrap_text=col in (2, 4, 5))
+            if col == 3:
+                cell.number_format = "@"  # the credit code is text, never a number
+    line = 3 + len(content["rows"]) + 2
+    for note in content["notes"]:
+        ws.cell(row=line, column=1, value=note)
+        ws.merge_cells(start_row=line, start_column=1, end_row=line, end_column=ncols)
+        line += 1
+    for col, width in enumerate([6, 34, 22, 16, 30, 12, 40], start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.row_dimensions[3].height = 48
+    ws.freeze_panes = "A4"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def summary_pdf(content: dict) -> tuple[bytes, int]:
+    html = render_to_string("submissions/packets/summary.html", content)
+    document = render_pdf(html)
+    return pdf_of(document), len(document.pages)
+
+
+def build_summary(job) -> tuple[bytes, int | None]:
+    content = summary_content(job.call, job.region)
+    with translation.override(settings.LANGUAGE_CODE):
+        if job.fmt == DocumentFormat.XLSX:
+            return summary_xlsx(content), None
+        return summary_pdf(content)
+
+
+@transaction.atomic
+def summary_request(*, actor: Actor, call, fmt: str):
+    """The county bureau has its summary table of `call` built (XLSX or PDF), or reuses the one
+    built from the same rows."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    if fmt not in DocumentFormat.values:
+        raise ValidationError(_("Choose XLSX or PDF."))
+    county = actor.region
+    if county is None:
+        raise PermissionDenied(_("The summary table is made by the county bureau that recommends."))
+    decision = access.can_request_summary(actor, call, county)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    content = summary_content(call, county)
+    return request_job(actor=actor, kind=DocumentKind.COUNTY_SUMMARY, fmt=fmt, call=call, region=county,
+                       input_hash=_fingerprint(content, fmt), organization=actor.organization)

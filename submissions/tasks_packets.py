@@ -1,0 +1,106 @@
+"""Celery tasks building documents (submissions.packets, submissions.summary).
+
+``build_document(job_id)`` is idempotent: a job already done is not rebuilt, and when two
+deliveries of the same task race (acks_late redelivers a task whose worker died), the first to
+finish keeps its file and the other discards its own. The file becomes visible (status done) only
+once it is complete. ``requeue_pending_documents`` (beat) re-sends the jobs whose dispatch was lost
+(the broker down at commit time) or whose worker died while building.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+
+from celery import shared_task
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from .constants import DocumentKind, DocumentStatus
+
+logger = logging.getLogger(__name__)
+
+STALE_PENDING = dt.timedelta(minutes=5)
+STALE_RUNNING = dt.timedelta(minutes=15)  # above the task's time limit: a running job this old is dead
+MAX_ATTEMPTS = 3
+
+
+def _build(job) -> tuple[bytes, int | None]:
+    if job.kind == DocumentKind.PACKET:
+        from .packets import build_packet
+
+        return build_packet(job.application, job.receipt)
+    from .summary import build_summary
+
+    return build_summary(job)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=540, time_limit=600)
+def build_document(job_id: int) -> str:
+    """Build one document job. Returns its status."""
+    from .models import DocumentJob
+
+    with transaction.atomic():
+        job = DocumentJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None:
+            return "missing"
+        if job.status == DocumentStatus.DONE:
+            return job.status
+        job.status = DocumentStatus.RUNNING
+        job.started_at = timezone.now()
+        job.attempts += 1
+        job.error = ""
+        job.save(update_fields=["status", "started_at", "attempts", "error"])
+    job = DocumentJob.objects.select_related("application__call", "application__region", "application__organization",
+                                             "receipt", "call__program", "region").get(pk=job_id)
+    try:
+        content, pages = _build(job)
+    except Exception as exc:  # noqa: BLE001 - any failure (SoftTimeLimitExceeded too) is recorded on the job
+        message = " ".join(exc.messages) if isinstance(exc, ValidationError) else f"{type(exc).__name__}: {exc}"
+        logger.exception("document job %s failed", job_id)
+        DocumentJob.objects.filter(pk=job_id).exclude(status=DocumentStatus.DONE).update(
+            status=DocumentStatus.FAILED, error=message[:2000], finished_at=timezone.now())
+        return DocumentStatus.FAILED
+    digest = hashlib.sha256(content).hexdigest()
+    stored = job.file.storage.save(job.file.field.generate_filename(job, ""), ContentFile(content))
+    with transaction.atomic():
+        current = DocumentJob.objects.select_for_update().get(pk=job_id)
+        if current.status == DocumentStatus.DONE:  # another delivery finished first: keep its file
+            job.file.storage.delete(stored)
+            return current.status
+        current.file.name = stored
+        current.sha256 = digest
+        current.size = len(content)
+        current.pages = pages
+        current.status = DocumentStatus.DONE
+        current.finished_at = timezone.now()
+        current.save(update_fields=["file", "sha256", "size", "pages", "status", "finished_at"])
+    return DocumentStatus.DONE
+
+
+@shared_task(acks_late=True)
+def requeue_pending_documents() -> int:
+    """Re-send jobs left pending (dispatch lost) or running past the time limit (worker died)."""
+    from django.db.models import Q
+
+    from .models import DocumentJob
+
+    now = timezone.now()
+    stale = DocumentJob.objects.filter(
+        Q(status=DocumentStatus.PENDING, requested_at__lt=now - STALE_PENDING)
+        | Q(status=DocumentStatus.RUNNING, started_at__lt=now - STALE_RUNNING)
+    ).filter(attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True)
+    ids = list(stale[:200])
+    with translation.override(settings.LANGUAGE_CODE):
+        DocumentJob.objects.filter(status=DocumentStatus.RUNNING, started_at__lt=now - STALE_RUNNING,
+                                   attempts__gte=MAX_ATTEMPTS).update(
+            status=DocumentStatus.FAILED, finished_at=now,
+            error=_("The document could not be built in %(n)d attempts.") % {"n": MAX_ATTEMPTS})
+    for pk in ids:
+        build_document.delay(pk)
+    return len(ids)

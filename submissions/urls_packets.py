@@ -1,0 +1,12 @@
+"""Documents built in tasks: requests, status, access-checked downloads."""
+
+from django.urls import path
+
+from . import views_packets as v
+
+urlpatterns = [
+    path("applications/<int:pk>/packet/", v.packet_request, name="packet-request"),
+    path("review/summary-tables/", v.summary_request, name="summary-request"),
+    path("documents/<int:pk>/status/", v.document_status, name="document-status"),
+    path("documents/<int:pk>/download/", v.document_download, name="document-download"),
+]

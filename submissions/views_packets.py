@@ -1,0 +1,108 @@
+"""Pages for the documents built in tasks: ask for an application's packet or a county summary
+table, read a job's status, download a built file. Every file is served here after the access
+layer (portal.access.can_view_document): a user who may not read a document gets 404, as if it
+did not exist; a file shows only once it is complete."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from portal import access
+
+from . import packets, summary
+from .constants import DocumentStatus
+
+
+def _back(request, default: str):
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(default)
+
+
+def visible_job(actor, pk: int):
+    """The job if the actor may read it, else 404 (the same answer as for a job that does not exist)."""
+    job = access.documents_visible(actor).filter(pk=pk).first()
+    if job is None or not access.can_view_document(actor, job):
+        raise Http404(_("No such document in your scope."))
+    return job
+
+
+def file_response(job) -> FileResponse:
+    if job.status != DocumentStatus.DONE or not job.file:
+        raise Http404(_("The document is not ready."))
+    try:
+        handle = job.file.open("rb")
+    except (FileNotFoundError, OSError, ValueError):
+        raise Http404(_("The file is missing from the store.")) from None
+    content_type = "application/pdf" if job.fmt == "pdf" else \
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = FileResponse(handle, content_type=content_type, as_attachment=True,
+                            filename=packets.download_name(job))
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["ETag"] = f'"{job.sha256}"'
+    return response
+
+
+@login_required
+@require_POST
+def packet_request(request, pk: int):
+    actor = access.actor_of(request)
+    app = access.applications_visible(actor).filter(pk=pk).first()
+    if app is None:
+        raise Http404(_("No such application in your scope."))
+    default = reverse("applicant-application" if actor.is_applicant else "review-detail", args=[app.pk])
+    try:
+        job = packets.packet_request(actor=actor, application=app)
+    except (PermissionDenied, ValidationError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        job.refresh_from_db()
+        messages.success(request, _("The packet is ready.") if job.is_done
+                         else _("The packet is being built; this page shows it once it is ready."))
+    return _back(request, default)
+
+
+@login_required
+@require_POST
+def summary_request(request):
+    actor = access.actor_of(request)
+    call = access.calls_visible(actor).filter(pk=request.POST.get("call") or 0).first() \
+        if str(request.POST.get("call") or "").isdigit() else None
+    if call is None:
+        raise Http404(_("No such call."))
+    default = f"{reverse('review-queue')}?call={call.pk}"
+    try:
+        job = summary.summary_request(actor=actor, call=call, fmt=request.POST.get("fmt") or "")
+    except (PermissionDenied, ValidationError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        job.refresh_from_db()
+        messages.success(request, _("The summary table is ready.") if job.is_done
+                         else _("The summary table is being built; this page shows it once it is ready."))
+    return _back(request, default)
+
+
+@login_required
+def document_status(request, pk: int):
+    job = visible_job(access.actor_of(request), pk)
+    return JsonResponse({
+        "id": job.pk, "status": job.status, "label": str(job.get_status_display()), "pages": job.pages,
+        "error": job.error, "download_url": reverse("document-download", args=[job.pk]) if job.is_done else None,
+    })
+
+
+@login_required
+def document_download(request, pk: int):
+    return file_response(visible_job(access.actor_of(request), pk))
