@@ -84,6 +84,10 @@ def test_another_county_or_the_applicant_cannot_withdraw(world, full_quota, clie
 
 def test_through_the_page_and_the_api(world, full_quota, client_for, api_for):
     _call, reviewer, _head, apps = full_quota
+    detail = client_for(reviewer).get(reverse("review-detail", args=[apps[0].pk])).content.decode()
+    assert 'id="withdraw-recommendation-form"' in detail
+    assert 'id="withdraw-recommendation-form"' not in client_for(reviewer).get(
+        reverse("review-detail", args=[apps[2].pk])).content.decode()  # not recommended: nothing to withdraw
     page = client_for(reviewer).post(reverse("review-withdraw-recommendation", args=[apps[0].pk]),
                                      {"reason": "企业申请撤回"})
     assert page.status_code == 302
