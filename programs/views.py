@@ -1,12 +1,20 @@
 from __future__ import annotations
 
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from portal import access
+
+from . import services
 
 from .filters import CallFilter
 from .selectors import call_detail_queryset, catalogue
@@ -56,3 +64,63 @@ def call_detail(request, code: str):
             "can_change": access.can_change_call(actor, call),
         },
     )
+
+
+# --- the provincial department manages its calls (publish, close, date an event) -------------------
+
+
+def _managed_call(request, code: str):
+    """The call, if the actor may see it (404 otherwise); the services check the right to change it."""
+    call = call_detail_queryset(request.actor).filter(code=code).first()
+    if call is None:
+        raise Http404(_("No such call."))
+    return call
+
+
+def _run(request, service, done: str, **kwargs) -> None:
+    try:
+        service(actor=request.actor, **kwargs)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
+
+
+@login_required
+@require_POST
+def call_publish(request, code: str):
+    call = _managed_call(request, code)
+    _run(request, services.call_publish, _("The call has been published."), call=call)
+    return redirect("call-detail", code=code)
+
+
+@login_required
+@require_POST
+def call_close(request, code: str):
+    call = _managed_call(request, code)
+    _run(request, services.call_close, _("The call has been closed."), call=call,
+         comment=request.POST.get("comment", "").strip())
+    return redirect("call-detail", code=code)
+
+
+@login_required
+@require_POST
+def stage_event_date(request, code: str, stage_id: int):
+    call = _managed_call(request, code)
+    stage = call.stages.filter(pk=stage_id).first()
+    if stage is None:
+        raise Http404(_("This call has no such stage."))
+    try:
+        event_date = dt.date.fromisoformat(request.POST.get("event_date", ""))
+    except ValueError:
+        messages.error(request, _("Give the date of the event (YYYY-MM-DD)."))
+        return redirect("call-detail", code=code)
+    try:
+        _stage, warnings = services.stage_set_event_date(actor=request.actor, stage=stage, event_date=event_date)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The event date is set; the stage's deadline follows from it."))
+        for warning in warnings:
+            messages.warning(request, warning)
+    return redirect("call-detail", code=code)
