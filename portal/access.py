@@ -956,6 +956,12 @@ def _applicant_ready(actor: Actor) -> Decision:
     return ALLOW
 
 
+def can_file(actor: Actor) -> Decision:
+    """May the actor file applications for its organization at all (an approved applicant account,
+    not a read-only viewer)? The per-call checks are in `can_start_application`."""
+    return _applicant_ready(actor)
+
+
 def can_start_application(actor: Actor, call, *, now=None, existing=None) -> Decision:
     """May the actor open an application of its organization to `call` now? (`existing`: the
     organization's live application to the call if the caller already knows it, else looked up.)"""

@@ -109,6 +109,7 @@ def policies(request):
     return render(request, "submissions/applicant/policies.html", {
         "rows": shown, "count_open": sum(1 for r in rows if r.can_apply), "figure_fields": figure_fields,
         "declared_year": year, "tried": tried, "only_open": only_open, "now": timezone.now(),
+        "may_file": access.can_file(actor),
     })
 
 
