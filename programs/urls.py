@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("calls/", views.call_list, name="call-list"),
     path("calls/<slug:code>/", views.call_detail, name="call-detail"),
+    path("calls/<slug:code>/edit/", views.call_edit, name="call-edit"),
     path("calls/<slug:code>/publish/", views.call_publish, name="call-publish"),
     path("calls/<slug:code>/close/", views.call_close, name="call-close"),
     path("calls/<slug:code>/stages/<int:stage_id>/event-date/", views.stage_event_date, name="stage-event-date"),

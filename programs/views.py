@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -17,6 +17,7 @@ from portal import access
 from . import services
 
 from .filters import CallFilter
+from .forms import CallTextForm
 from .selectors import call_detail_queryset, catalogue
 from .workdays import WorkdayCalendar, stage_deadline
 
@@ -124,3 +125,25 @@ def stage_event_date(request, code: str, stage_id: int):
         for warning in warnings:
             messages.warning(request, warning)
     return redirect("call-detail", code=code)
+
+
+@login_required
+def call_edit(request, code: str):
+    call = _managed_call(request, code)
+    decision = access.can_change_call(request.actor, call)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    form = CallTextForm(request.POST or None, call=call)
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        if not changes:
+            messages.info(request, _("Nothing was changed."))
+            return redirect("call-detail", code=code)
+        try:
+            services.call_update(actor=request.actor, call=call, changes=changes)
+        except ValidationError as exc:
+            form.add_error(None, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The call has been saved."))
+            return redirect("call-detail", code=code)
+    return render(request, "programs/call_edit.html", {"call": call, "form": form})

@@ -82,3 +82,37 @@ def test_the_officer_dates_the_event_on_the_page(world, client_for):
     assert client_for(world.other_province_officer).post(url, {"event_date": "2024-10-08"}).status_code == 403
     stage.refresh_from_db()
     assert stage.event_date == dt.date(2024, 9, 27)
+
+
+def test_the_officer_corrects_the_texts_and_the_old_wording_stays_on_record(world, draft, client_for):
+    officer = client_for(world.province_officer)
+    url = reverse("call-edit", args=[draft.code])
+    page = officer.get(url).content.decode()
+    assert draft.title in page
+    response = officer.post(url, {"title": "2031年省级企业技术中心申报（更正）", "batch": "第29批",
+                                  "document_number": "赣工信〔2031〕1号", "notice_text": "", "commitment_text": ""})
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert (draft.title, draft.batch, draft.document_number) == ("2031年省级企业技术中心申报（更正）", "第29批",
+                                                                 "赣工信〔2031〕1号")
+    entry = AuditEntry.objects.get(action="call.update")
+    assert entry.data["before"]["title"].startswith("测试申报通知")
+    assert set(entry.data["after"]) == {"title", "batch", "document_number"}
+
+
+def test_an_empty_title_is_refused_and_nothing_changes(world, draft, client_for):
+    before = draft.title
+    response = client_for(world.province_officer).post(reverse("call-edit", args=[draft.code]), {"title": ""}, **EN)
+    assert response.status_code == 200 and "This field is required" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.title == before and not AuditEntry.objects.exists()
+
+
+@pytest.mark.parametrize("intruder", ["other_province_officer", "city_head", "applicant_admin"])
+def test_nobody_else_corrects_a_call(world, client_for, intruder):
+    call = CallFactory(code="jx-open", province=world.jx)
+    client = client_for(getattr(world, intruder))
+    assert client.get(reverse("call-edit", args=[call.code])).status_code == 403
+    assert client.post(reverse("call-edit", args=[call.code]), {"title": "x"}).status_code == 403
+    call.refresh_from_db()
+    assert call.title != "x" and not AuditEntry.objects.exists()
