@@ -186,7 +186,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 600
 CELERY_TASK_SOFT_TIME_LIMIT = 540
-CELERY_WORKER_MAX_MEMORY_PER_CHILD = 400_000  # KiB
+# A 200-page packet peaks at about 440 MiB (tests/bench/bench_packets.py): a child is replaced once it
+# has grown past 600 MiB, so WeasyPrint's growth is bounded without recycling after every big packet.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = 600_000  # KiB
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600 * 2}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": 3600 * 2}
 CELERY_TIMEZONE = TIME_ZONE
