@@ -19,7 +19,7 @@ from portal.models import Organization, User
 
 from . import services
 from .forms import form_spec
-from .models import Application, Receipt
+from .models import Application, DocumentJob, Receipt
 
 FIGURES = {  # the latest year; the year before is about 8 % lower
     "main_revenue": Decimal("26800"),
@@ -166,6 +166,10 @@ def reset_demo_applications(call_codes) -> int:
         for attachment in app.attachments.all():
             if attachment.file:
                 attachment.file.delete(save=False)
+    for job in DocumentJob.objects.filter(call__code__in=list(call_codes)):  # packets and summary tables
+        if job.file:
+            job.file.delete(save=False)
+        job.delete()
     Receipt.objects.filter(application__in=apps).delete()
     count = len(apps)
     Application.objects.filter(pk__in=[a.pk for a in apps]).delete()

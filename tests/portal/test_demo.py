@@ -64,3 +64,15 @@ def test_passwords_are_not_printed_outside_the_embedded_default(seeded, settings
     call_command("load_demo", stdout=out)
     assert "demo-portal-2026" not in out.getvalue()
     assert not client.login(username="zhanggong_reviewer", password="demo-portal-2026")
+
+
+def test_reset_also_removes_the_documents_built_for_demo_applications(demo):
+    from submissions.constants import DocumentKind
+    from submissions.models import DocumentJob
+
+    app = Application.objects.filter(receipts__isnull=False).first()
+    DocumentJob.objects.create(kind=DocumentKind.PACKET, application=app, receipt=app.receipts.first(),
+                               call=app.call, region=app.region, province=app.province, input_hash="demo")
+    call_command("load_demo", "--reset", stdout=io.StringIO())
+    assert not DocumentJob.objects.exists()
+    assert Application.objects.filter(status=Status.SUBMITTED).count() == 3
