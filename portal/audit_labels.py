@@ -21,6 +21,7 @@ LABELS = {
     "call.publish": _("Call published"),
     "call.close": _("Call closed"),
     "call.update": _("Call changed"),
+    "call.upload": _("Call loaded from a notice file"),
     "stage.set_event_date": _("Event date of a stage set"),
     "stage.extend": _("Stage deadline extended"),
     "quota.exception": _("Quota exception granted"),

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.access import Actor, can_change_call, can_publish_call
+from portal.access import Actor, can_change_call, can_create_call, can_publish_call
+from portal.models import Region
 from portal.services import audit_record
 
 from .constants import CallStatus, DeadlineKind
@@ -107,3 +109,75 @@ def stage_set_event_date(*, actor: Actor, stage: Stage, event_date: dt.date) -> 
         },
     )
     return stage, result.warnings
+
+
+# --- a call from a notice file ------------------------------------------------------------------
+
+CALL_FILE_MAX_BYTES = 2 * 1024 * 1024
+
+
+@dataclass
+class UploadedCalls:
+    codes: list[str]
+    created: list[str]
+
+
+def calls_from_file(*, actor: Actor, content: bytes) -> UploadedCalls:
+    """Create (or replace, while still drafts) the calls of a notice file in the format of
+    fixtures/calls/ (see fixtures/examples/call-template.yaml), for the actor's own province. Every
+    call of the file becomes a draft; nothing is stored if any part of the file is wrong."""
+    import tempfile
+    from pathlib import Path
+
+    import yaml
+
+    from .loaders import FixtureError, load_calls
+
+    if len(content) > CALL_FILE_MAX_BYTES:
+        raise ValidationError(_("The file is larger than 2 MB; a notice file is a few dozen kB."))
+    try:
+        data = yaml.safe_load(content.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ValidationError(_("The file is not UTF-8 text. Save it as UTF-8 (YAML) and upload it again.")) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = _(" (line %(n)d)") % {"n": mark.line + 1} if mark is not None else ""
+        raise ValidationError(_("The file is not valid YAML%(where)s.") % {"where": where}) from None
+    rows = data.get("calls") if isinstance(data, dict) else None
+    if not isinstance(rows, list) or not rows:
+        raise ValidationError(_("The file lists no call: it needs a “calls:” list, as in the example file."))
+    codes = []
+    for row in rows:
+        code = str(row.get("code") or "").strip() if isinstance(row, dict) else ""
+        if not code:
+            raise ValidationError(_("Every call of the file needs a code."))
+        province = Region.objects.filter(code=str(row.get("province") or "").strip()).first()
+        if province is None:
+            raise ValidationError(_("Call %(code)s: no province with the code “%(p)s”.")
+                                  % {"code": code, "p": row.get("province")})
+        _require(can_create_call(actor, province))
+        existing = Call.objects.filter(code=code).first()
+        if existing is not None:
+            _require(can_change_call(actor, existing))
+            if existing.status != CallStatus.DRAFT:
+                raise ValidationError(
+                    _("Call %(code)s is already published: a file replaces drafts only. Correct its texts on "
+                      "the call page.") % {"code": code})
+        row["status"] = str(CallStatus.DRAFT.value)  # published on the call page, after a look
+        row.pop("published_at", None)
+        codes.append(code)
+    existing_codes = set(Call.objects.filter(code__in=codes).values_list("code", flat=True))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "calls.yaml"
+        path.write_text(yaml.safe_dump({"calls": rows}, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        try:
+            with transaction.atomic():
+                report = load_calls(path)
+                for result in report.calls:
+                    call = Call.objects.select_related("province").get(code=result.code)
+                    audit_record(actor=actor, action="call.upload", obj=call, province=call.province,
+                                 data={"result": result.action, "counts": result.counts})
+        except FixtureError as exc:
+            detail = str(exc).replace(f"{path}: ", "")
+            raise ValidationError(_("The file cannot be loaded: %(detail)s") % {"detail": detail}) from None
+    return UploadedCalls(codes=codes, created=[c for c in codes if c not in existing_codes])

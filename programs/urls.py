@@ -4,6 +4,8 @@ from . import views
 
 urlpatterns = [
     path("calls/", views.call_list, name="call-list"),
+    path("calls/new/", views.call_upload, name="call-upload"),
+    path("calls/new/example.yaml", views.call_example, name="call-example"),
     path("calls/<slug:code>/", views.call_detail, name="call-detail"),
     path("calls/<slug:code>/edit/", views.call_edit, name="call-edit"),
     path("calls/<slug:code>/publish/", views.call_publish, name="call-publish"),

@@ -147,3 +147,36 @@ def call_edit(request, code: str):
             messages.success(request, _("The call has been saved."))
             return redirect("call-detail", code=code)
     return render(request, "programs/call_edit.html", {"call": call, "form": form})
+
+
+@login_required
+def call_upload(request):
+    """A new call (or a replaced draft) from a notice file; the call is a draft until published."""
+    actor = request.actor
+    if not (actor.is_provincial or actor.is_operator):
+        raise PermissionDenied(_("Calls are published by the provincial department."))
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("Choose the notice file to upload."))
+        else:
+            try:
+                outcome = services.calls_from_file(actor=actor, content=upload.read())
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, _("Loaded as drafts: %(codes)s. Check each call, then publish it.")
+                                 % {"codes": ", ".join(outcome.codes)})
+                return redirect("call-detail", code=outcome.codes[0])
+    return render(request, "programs/call_upload.html", {})
+
+
+def call_example(request):
+    """The example notice file (a template to fill in)."""
+    from django.conf import settings
+    from django.http import HttpResponse
+
+    path = settings.BASE_DIR / "fixtures" / "examples" / "call-template.yaml"
+    response = HttpResponse(path.read_bytes(), content_type="application/x-yaml; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="call-template.yaml"'
+    return response
