@@ -2,7 +2,14 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEntry, CreditCodeException, Membership, Organization, Region, User
+from .models import (
+    AuditEntry,
+    CreditCodeException,
+    Membership,
+    Organization,
+    Region,
+    User,
+)
 
 
 class MembershipInline(admin.TabularInline):

@@ -15,7 +15,9 @@ router.register("programs", ProgramTypeViewSet, basename="api-program")
 router.register("calls", CallViewSet, basename="api-call")
 router.register("rubrics", RubricViewSet, basename="api-rubric")
 
-from submissions import api_applicant, api_packets, api_review  # noqa: E402
+from submissions.documents import api as api_packets  # noqa: E402
+from submissions.filing import api as api_applicant  # noqa: E402
+from submissions.review import api as api_review  # noqa: E402
 
 api_applicant.register(router)
 api_review.register(router)

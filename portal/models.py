@@ -8,7 +8,14 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .constants import APPLICANT_KINDS, ROLES_FOR_KIND, OrgKind, RegionKind, RegionLevel, Role
+from .constants import (
+    APPLICANT_KINDS,
+    ROLES_FOR_KIND,
+    OrgKind,
+    RegionKind,
+    RegionLevel,
+    Role,
+)
 from .creditcode import check_credit_code
 
 

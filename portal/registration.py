@@ -41,7 +41,14 @@ from django.views.decorators.http import require_POST
 
 from . import access
 from .access import Actor
-from .constants import APPLICANT_KINDS, BUREAU_ROLES, OrgKind, RegionKind, RegionLevel, Role
+from .constants import (
+    APPLICANT_KINDS,
+    BUREAU_ROLES,
+    OrgKind,
+    RegionKind,
+    RegionLevel,
+    Role,
+)
 from .models import Membership, Organization, Region, User, validate_credit_code
 from .services import audit_record
 
@@ -166,7 +173,7 @@ def registration_submit(*, name: str, credit_code: str, kind: str, region: Regio
                         ip_address: str | None = None, base_url: str = "") -> Registered:
     """Create the organization, its administrator (user name = credit code) and the membership;
     not approved where the province requires a bureau to approve new accounts."""
-    from submissions.services import member_invitations_claim
+    from submissions.filing.services import member_invitations_claim
 
     needs = access.registration_requires_approval(region)
     try:

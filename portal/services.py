@@ -7,7 +7,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .access import Actor, can_record_credit_code_exception
-from .models import AuditEntry, CreditCodeException, Membership, Organization, Region, User
+from .models import (
+    AuditEntry,
+    CreditCodeException,
+    Membership,
+    Organization,
+    Region,
+    User,
+)
 
 
 def audit_record(

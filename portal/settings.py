@@ -201,16 +201,16 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Idempotent (each reminder sent is recorded): hourly runs send each reminder once.
     "review-stage-deadline-reminders": {
-        "task": "submissions.tasks_review.send_stage_deadline_reminders",
+        "task": "submissions.review.tasks.send_stage_deadline_reminders",
         "schedule": 3600,
     },
     # Documents whose dispatch was lost (broker down at commit) or whose worker died are re-sent.
     "document-jobs-requeue": {
-        "task": "submissions.tasks_packets.requeue_pending_documents",
+        "task": "submissions.documents.tasks.requeue_pending_documents",
         "schedule": 300,
     },
 }
-CELERY_IMPORTS = ["submissions.tasks_review", "submissions.tasks_packets"]
+CELERY_IMPORTS = ["submissions.review.tasks", "submissions.documents.tasks"]
 
 # --- E-mail ------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -10,10 +10,19 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from portal import access
+from programs.policy import can_view_call
 
 from . import services
 from .filters import CallFilter
-from .models import Call, Contact, EligibilityCondition, ProgramType, Quota, RequiredMaterial, Stage
+from .models import (
+    Call,
+    Contact,
+    EligibilityCondition,
+    ProgramType,
+    Quota,
+    RequiredMaterial,
+    Stage,
+)
 from .selectors import call_detail_queryset
 from .workdays import WorkdayCalendar, stage_deadline
 
@@ -202,7 +211,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def get_object(self):
         obj = super().get_object()
-        decision = access.can_view_call(access.actor_of(self.request), obj)
+        decision = can_view_call(access.actor_of(self.request), obj)
         if not decision:  # the queryset already hides it; a second guard costs nothing
             raise PermissionDenied(decision.reason)
         return obj

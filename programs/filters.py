@@ -10,7 +10,6 @@ from portal.models import Region
 from .models import Call, ProgramType
 from .selectors import open_q
 
-
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 
 

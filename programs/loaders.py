@@ -78,7 +78,15 @@ from portal.constants import APPLICANT_KINDS, RegionLevel
 from portal.models import Region
 
 from .constants import ConditionKind, DeadlineKind, QuotaRule
-from .models import Call, Contact, EligibilityCondition, ProgramType, Quota, RequiredMaterial, Stage
+from .models import (
+    Call,
+    Contact,
+    EligibilityCondition,
+    ProgramType,
+    Quota,
+    RequiredMaterial,
+    Stage,
+)
 from .workdays import WorkdayCalendar, end_of_day
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

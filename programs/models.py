@@ -9,10 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-from portal.constants import RegionLevel
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from portal.constants import RegionLevel
 from portal.models import Region
 
 from .constants import (
@@ -25,7 +24,6 @@ from .constants import (
     QuotaScope,
     StageLevel,
 )
-
 
 REGION_ATTRIBUTE_LABELS = {
     "has_city_etc_program": _("the region runs a city-level enterprise technology center program"),

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import BooleanField, Case, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
-from portal.access import Actor, calls_visible
+from portal.access import Actor
+from programs.policy import calls_visible
 
 from .constants import CallStatus, DeadlineKind, StageLevel
 from .models import Call, Stage

@@ -10,9 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.access import Actor, can_change_call, can_create_call, can_publish_call
+from portal.access import Actor
 from portal.models import Region
 from portal.services import audit_record
+from programs.policy import can_change_call, can_create_call, can_publish_call
 
 from .constants import CallStatus, DeadlineKind
 from .models import Call, Stage

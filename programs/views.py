@@ -12,10 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal import access
+from programs.policy import can_change_call
 
 from . import services
-
 from .filters import CallFilter
 from .forms import CallTextForm
 from .selectors import call_detail_queryset, catalogue
@@ -62,7 +61,7 @@ def call_detail(request, code: str):
             "stages": stages,
             "quotas": quotas,
             "now": timezone.now(),
-            "can_change": access.can_change_call(actor, call),
+            "can_change": can_change_call(actor, call),
         },
     )
 
@@ -130,7 +129,7 @@ def stage_event_date(request, code: str, stage_id: int):
 @login_required
 def call_edit(request, code: str):
     call = _managed_call(request, code)
-    decision = access.can_change_call(request.actor, call)
+    decision = can_change_call(request.actor, call)
     if not decision:
         raise PermissionDenied(decision.reason)
     form = CallTextForm(request.POST or None, call=call)

@@ -17,9 +17,19 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.decorators import action, api_view, parser_classes, permission_classes
+from rest_framework.decorators import (
+    action,
+    api_view,
+    parser_classes,
+    permission_classes,
+)
 from rest_framework.exceptions import NotFound, ParseError, PermissionDenied
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
@@ -27,6 +37,8 @@ from rest_framework.response import Response
 
 from portal import access
 from programs.api import run_service
+from programs.policy import calls_visible
+from scoring.policy import assessment_kind_for, assessments_visible, rubric_versions_visible
 
 from . import selectors, services
 from .constants import ScorerKind
@@ -181,7 +193,7 @@ class RubricViewSet(viewsets.GenericViewSet):
     serializer_class = RubricListSerializer
 
     def get_queryset(self):
-        return access.rubric_versions_visible(access.actor_of(self.request))
+        return rubric_versions_visible(access.actor_of(self.request))
 
     @extend_schema(responses=RubricListSerializer(many=True))
     def list(self, request):
@@ -263,7 +275,7 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     filterset_fields = ["scorer_kind", "organization"]
 
     def get_queryset(self):
-        qs = selectors.assessments_visible(access.actor_of(self.request)).order_by("-scored_at", "-id")
+        qs = assessments_visible(access.actor_of(self.request)).order_by("-scored_at", "-id")
         rubric = self.request.query_params.get("rubric")
         if rubric:
             qs = qs.filter(rubric_version__rubric__code=rubric)
@@ -290,10 +302,10 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
             raise serializers.ValidationError({"rubric": [_("No published version of this rubric.")]})
         call = None
         if v.get("call"):
-            call = access.calls_visible(actor).filter(code=v["call"]).first()
+            call = calls_visible(actor).filter(code=v["call"]).first()
             if call is None:
                 raise serializers.ValidationError({"call": [_("No such call.")]})
-        kind = v.get("scorer_kind") or access.assessment_kind_for(actor) or ""
+        kind = v.get("scorer_kind") or assessment_kind_for(actor) or ""
         try:
             assessment = run_service(
                 services.assessment_record, actor=actor, organization=org, rubric_version=version,

@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from .engine import InputError, Rubric, evaluate, fmt, schema, what_if
 from .models import prefers_english
 
-
 # 一级指标 / 二级指标 / 三级指标 (one msgid each: the Chinese ordinals are words, not digits)
 LEVEL_HEADERS = (_("Level-1 indicator"), _("Level-2 indicator"), _("Level-3 indicator"), _("Level-4 indicator"))
 

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 
 from portal import access
 from portal.access import Actor
+from scoring.policy import assessments_visible, rubric_versions_visible
 
 from .constants import SCORER_ORDER, RubricStatus
 from .engine import Rubric as CompiledRubric
@@ -47,7 +48,7 @@ def resolve_rubric(code: str, *, actor: Actor | None = None, version: int | None
     the database, else the fixture file fixtures/rubrics/<code>.yaml (a fresh checkout, or a
     database not migrated yet). Raises UnknownRubric."""
     if version is not None:
-        qs = access.rubric_versions_visible(actor or access.ANONYMOUS)
+        qs = rubric_versions_visible(actor or access.ANONYMOUS)
         row = qs.filter(rubric__code=code, version=version).first()
         if row is None:
             raise UnknownRubric(code)
@@ -68,7 +69,7 @@ def rubric_catalogue(actor: Actor) -> list[dict]:
     """One row per rubric code the actor may see: the newest published version and the drafts
     newer than it that the actor may see."""
     rows: dict[str, dict] = {}
-    for v in access.rubric_versions_visible(actor).defer("source_text").order_by("rubric__code", "-version"):
+    for v in rubric_versions_visible(actor).defer("source_text").order_by("rubric__code", "-version"):
         row = rows.setdefault(v.rubric.code, {"rubric": v.rubric, "published": None, "drafts": []})
         if v.is_published:
             if row["published"] is None:
@@ -82,11 +83,7 @@ def rubric_catalogue(actor: Actor) -> list[dict]:
 
 
 def rubric_versions_of(actor: Actor, code: str) -> QuerySet[RubricVersion]:
-    return access.rubric_versions_visible(actor).filter(rubric__code=code).defer("source_text").order_by("-version")
-
-
-def assessments_visible(actor: Actor) -> QuerySet[Assessment]:
-    return access.assessments_visible(actor)
+    return rubric_versions_visible(actor).filter(rubric__code=code).defer("source_text").order_by("-version")
 
 
 def assessments_of_organization(actor: Actor, organization) -> QuerySet[Assessment]:

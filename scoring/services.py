@@ -13,17 +13,17 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.access import (
-    Actor,
-    can_publish_rubric_version,
-    can_record_assessment,
-    can_upload_rubric,
-    can_view_call,
-    rubric_owner_province_id,
-)
+from portal.access import Actor
 from portal.constants import RegionLevel
 from portal.models import Organization, Region
 from portal.services import audit_record
+from programs.policy import can_view_call
+from scoring.policy import (
+    can_publish_rubric_version,
+    can_record_assessment,
+    can_upload_rubric,
+    rubric_owner_province_id,
+)
 
 from .constants import RubricStatus
 from .engine import InputError, Result, evaluate, fmt, to_json
@@ -217,7 +217,7 @@ def assessment_record(
 ) -> Assessment:
     """Score `organization` with a published `rubric_version` and store it with an audit entry.
 
-    Raises PermissionDenied (see portal.access.can_record_assessment) or ValidationError (inputs
+    Raises PermissionDenied (see scoring.policy.can_record_assessment) or ValidationError (inputs
     that cannot be read, a call that does not use this rubric)."""
     _require(can_record_assessment(actor, organization, scorer_kind, rubric_version))
     if call is not None:

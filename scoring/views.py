@@ -14,6 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal import access
+from programs.policy import calls_visible
+from scoring.policy import (
+    assessment_kind_for,
+    assessments_visible,
+    can_publish_rubric_version,
+    can_record_assessment,
+    can_upload_rubric,
+)
 
 from . import selectors, services
 from .constants import ScorerKind
@@ -47,7 +55,7 @@ def rubric_list(request):
     actor = request.actor
     return render(request, "scoring/rubric_list.html", {
         "rows": selectors.rubric_catalogue(actor),
-        "can_upload": access.can_upload_rubric(actor),
+        "can_upload": can_upload_rubric(actor),
     })
 
 
@@ -59,7 +67,7 @@ def _detail_context(request, resolved, values=None, calc=None):
     if version is not None:
         warnings = version.warning_texts()
         versions = list(selectors.rubric_versions_of(actor, rubric.code))
-        can_publish = access.can_publish_rubric_version(actor, version) if not version.is_published else None
+        can_publish = can_publish_rubric_version(actor, version) if not version.is_published else None
     else:
         warnings = [w.en if en else w.zh for w in rubric.warnings]
         versions, can_publish = [], None
@@ -78,7 +86,7 @@ def _detail_context(request, resolved, values=None, calc=None):
         "fields": input_fields(rubric, values, (calc or {}).get("errors")),
         "calc": calc or calculation(rubric, {}),
         "can_publish": can_publish,
-        "assess_kind": access.assessment_kind_for(actor),
+        "assess_kind": assessment_kind_for(actor),
     }
 
 
@@ -104,7 +112,7 @@ def rubric_calculate(request, code: str):
 @login_required
 def rubric_upload(request):
     actor = request.actor
-    decision = access.can_upload_rubric(actor)
+    decision = can_upload_rubric(actor)
     if not decision:
         raise PermissionDenied(decision.reason)
     form = RubricUploadForm(request.POST or None, request.FILES or None)
@@ -174,18 +182,18 @@ def organization_assessments(request, pk: int):
     actor = request.actor
     org = _org_or_404(actor, pk)
     history = list(selectors.assessments_of_organization(actor, org))
-    kind = access.assessment_kind_for(actor)
+    kind = assessment_kind_for(actor)
     catalogue = [row for row in selectors.rubric_catalogue(actor) if row["published"] is not None]
     code = request.POST.get("rubric") or request.GET.get("rubric") or (
         history[0].rubric_version.rubric.code if history else (catalogue[0]["rubric"].code if catalogue else "")
     )
     version = next((row["published"] for row in catalogue if row["rubric"].code == code), None)
-    decision = (access.can_record_assessment(actor, org, kind, version) if kind and version
+    decision = (can_record_assessment(actor, org, kind, version) if kind and version
                 else access.deny(_("Your role does not score applicants.")) if not kind
                 else access.deny(_("No published rubric to score with.")))
     calls = []
     if version is not None:
-        calls = list(access.calls_visible(actor).filter(rubric_code=code, province_id=org.region.province_id)
+        calls = list(calls_visible(actor).filter(rubric_code=code, province_id=org.region.province_id)
                      .order_by("-year", "code"))
     meta = AssessmentMetaForm(request.POST or None, calls=calls)
     values = _prefill(history, code, kind) if version is not None else {}
@@ -229,7 +237,7 @@ def organization_assessments(request, pk: int):
 @login_required
 def assessment_detail(request, pk: int):
     actor = request.actor
-    assessment = selectors.assessments_visible(actor).filter(pk=pk).first()
+    assessment = assessments_visible(actor).filter(pk=pk).first()
     if assessment is None:
         raise Http404(_("No such assessment in your scope."))
     en = prefers_english()

@@ -24,8 +24,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from portal.access import ALLOW, Decision, deny
-
-from .constants import Level
+from submissions.constants import Level
 
 GATED_LEVELS = frozenset({Level.COUNTY, Level.CITY})
 
@@ -106,8 +105,7 @@ class DeadlineBook:
 
     def __init__(self, call_ids: Iterable[int]):
         from programs.models import Stage
-
-        from .models import StageExtension
+        from submissions.models import StageExtension
 
         ids = set(call_ids)
         self.stages: dict[int, list] = defaultdict(list)

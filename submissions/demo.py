@@ -16,10 +16,9 @@ from django.db import transaction
 
 from portal.access import actor_for
 from portal.models import Organization, User
-
-from . import services
-from .forms import form_spec
-from .models import Application, DocumentJob, Receipt
+from submissions.filing import services
+from submissions.forms import form_spec
+from submissions.models import Application, DocumentJob, Receipt
 
 FIGURES = {  # the latest year; the year before is about 8 % lower
     "main_revenue": Decimal("26800"),
@@ -111,7 +110,7 @@ def _material_png() -> bytes:
 def _upload_materials(actor, app: Application, org: Organization) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from .uploads import allowed_types
+    from submissions.filing.uploads import allowed_types
 
     for material in app.call.materials.filter(is_required=True):
         kinds = allowed_types(material)

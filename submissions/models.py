@@ -15,8 +15,14 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import Organization, Region
 from programs.models import Call, RequiredMaterial
-
-from .constants import DocumentFormat, DocumentKind, DocumentStatus, Level, MemberRole, Status
+from submissions.constants import (
+    DocumentFormat,
+    DocumentKind,
+    DocumentStatus,
+    Level,
+    MemberRole,
+    Status,
+)
 
 
 class Application(models.Model):
@@ -373,7 +379,7 @@ def _new_task_id() -> str:
 
 
 class DocumentJob(models.Model):
-    """One document built by a Celery task (submissions.tasks_packets): its inputs, its state for the
+    """One document built by a Celery task (submissions.documents.tasks): its inputs, its state for the
     pages to show, and the file, visible only once complete (status done). `input_hash` (a hash of
     what the document is built from) decides whether a request reuses a job or starts a new one."""
 

@@ -28,9 +28,8 @@ from django.utils.translation import gettext as _
 from portal.constants import RegionLevel
 from portal.models import Region
 from programs.constants import QuotaScope
-
-from .constants import Level
-from .models import QuotaCounter, QuotaException, Recommendation
+from submissions.constants import Level
+from submissions.models import QuotaCounter, QuotaException, Recommendation
 
 
 class QuotaExceeded(ValidationError):

@@ -26,8 +26,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from portal.constants import RegionLevel
-
-from .constants import Level
+from submissions.constants import Level
 
 CHAIN: tuple[str, ...] = (Level.COUNTY, Level.CITY, Level.PROVINCE)
 _RANK = {level: i for i, level in enumerate(CHAIN)}
@@ -79,7 +78,7 @@ class RouteStep:
 def route_steps(*, call, organization, routing: list[str] | None = None) -> list[RouteStep]:
     """The routing with, for each level, the call's stage and its effective deadline for the
     organization's region (see submissions.deadlines)."""
-    from .deadlines import effective_deadline, stage_for
+    from submissions.deadlines import effective_deadline, stage_for
 
     region = organization.region
     steps = []

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from portal.constants import Role
 from portal.models import AuditEntry, Membership
-
-from .constants import Status
+from submissions.constants import Status
+from submissions.embargo import DECISION_ACTIONS, decisions_published_by
 
 
 def _applicant_emails(organizations) -> dict[int, set[str]]:
@@ -31,7 +31,7 @@ def _applicant_emails(organizations) -> dict[int, set[str]]:
 def notify_transition(audit_id: int, notify_bureau: bool = False, notify_applicant: bool = True) -> int:
     """Tell the applicant (and, when work arrives, the bureau) what happened. Returns mails sent.
     The province's decisions are not told here (``notify_applicant`` False): see ``notify_results``."""
-    from .models import Application
+    from submissions.models import Application
 
     entry = AuditEntry.objects.filter(pk=audit_id).first()
     if entry is None:
@@ -69,9 +69,8 @@ def notify_transition(audit_id: int, notify_bureau: bool = False, notify_applica
 def notify_results(publication_id: int) -> int:
     """The result list of a call was published: tell each applicant whose decision it makes public
     its result (with the province's comment). Returns mails sent."""
-    from portal.access import DECISION_ACTIONS, decisions_published_by
 
-    from .models import ResultPublication
+    from submissions.models import ResultPublication
 
     publication = ResultPublication.objects.select_related("call").filter(pk=publication_id).first()
     if publication is None:

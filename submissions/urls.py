@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("submissions.urls_applicant")),
-    path("", include("submissions.urls_review")),
-    path("", include("submissions.urls_packets")),
+    path("", include("submissions.filing.urls")),
+    path("", include("submissions.review.urls")),
+    path("", include("submissions.documents.urls")),
 ]

@@ -18,12 +18,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal import access
 from portal.access import Actor, Decision
 from portal.services import audit_record
-
-from .constants import Level, Status
-from .models import Application
+from submissions import embargo
+from submissions.constants import Level, Status
+from submissions.models import Application
+from submissions.policy import (
+    can_decide_application,
+    can_recommend_application,
+    can_review_application,
+    can_sign_off_application,
+    can_submit_application,
+    can_withdraw_application,
+)
 
 
 @dataclass(frozen=True)
@@ -64,33 +71,33 @@ TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in [
         Transition("submit", gettext_lazy("Submit"), frozenset({Status.DRAFT}), None,
-                   lambda a, app: access.can_submit_application(a, app), _first_level, notify_bureau=True),
+                   lambda a, app: can_submit_application(a, app), _first_level, notify_bureau=True),
         Transition("withdraw", gettext_lazy("Withdraw"), frozenset({Status.SUBMITTED}), Status.WITHDRAWN,
-                   lambda a, app: access.can_withdraw_application(a, app)),
+                   lambda a, app: can_withdraw_application(a, app)),
         Transition("resubmit", gettext_lazy("Resubmit"), frozenset({Status.RETURNED}), None,
-                   lambda a, app: access.can_submit_application(a, app), _same_level(Status.SUBMITTED),
+                   lambda a, app: can_submit_application(a, app), _same_level(Status.SUBMITTED),
                    notify_bureau=True),
         Transition("start_review", gettext_lazy("Start review"), frozenset({Status.SUBMITTED}), None,
-                   lambda a, app: access.can_review_application(a, app), _same_level(Status.UNDER_REVIEW)),
+                   lambda a, app: can_review_application(a, app), _same_level(Status.UNDER_REVIEW)),
         Transition("return", gettext_lazy("Return for revision"), REVIEWABLE, None,
-                   lambda a, app: access.can_review_application(a, app), _same_level(Status.RETURNED)),
+                   lambda a, app: can_review_application(a, app), _same_level(Status.RETURNED)),
         Transition("reject", gettext_lazy("Do not recommend"), REVIEWABLE, None,
-                   lambda a, app: access.can_review_application(a, app), _same_level(Status.REJECTED)),
+                   lambda a, app: can_review_application(a, app), _same_level(Status.REJECTED)),
         Transition("recommend", gettext_lazy("Recommend"), REVIEWABLE, None,
-                   lambda a, app: access.can_recommend_application(a, app), _same_level(Status.RECOMMENDED)),
+                   lambda a, app: can_recommend_application(a, app), _same_level(Status.RECOMMENDED)),
         Transition("withdraw_recommendation", gettext_lazy("Withdraw the recommendation"),
                    frozenset({Status.RECOMMENDED}), None,
-                   lambda a, app: access.can_review_application(a, app), _same_level(Status.UNDER_REVIEW)),
+                   lambda a, app: can_review_application(a, app), _same_level(Status.UNDER_REVIEW)),
         Transition("sign_off", gettext_lazy("Sign off the recommendation"), frozenset({Status.RECOMMENDED}), None,
-                   lambda a, app: access.can_sign_off_application(a, app), _next_level, notify_bureau=True),
+                   lambda a, app: can_sign_off_application(a, app), _next_level, notify_bureau=True),
         Transition("approve", gettext_lazy("Recognize"), REVIEWABLE | {Status.PILOT}, None,
-                   lambda a, app: access.can_decide_application(a, app), _same_level(Status.APPROVED),
+                   lambda a, app: can_decide_application(a, app), _same_level(Status.APPROVED),
                    notify_applicant=False),
         Transition("not_approve", gettext_lazy("Do not recognize"), REVIEWABLE | {Status.PILOT}, None,
-                   lambda a, app: access.can_decide_application(a, app), _same_level(Status.NOT_APPROVED),
+                   lambda a, app: can_decide_application(a, app), _same_level(Status.NOT_APPROVED),
                    notify_applicant=False),
         Transition("pilot", gettext_lazy("Admit as pilot"), REVIEWABLE, None,
-                   lambda a, app: access.can_decide_application(a, app), _same_level(Status.PILOT),
+                   lambda a, app: can_decide_application(a, app), _same_level(Status.PILOT),
                    notify_applicant=False),
     ]
 }
@@ -103,7 +110,7 @@ def available(actor: Actor, app: Application) -> list[Transition]:
 
 def _wrong_state(actor: Actor, app: Application) -> str:
     # the status as the actor sees it: an applicant is not told a decision before the result list
-    status = Status(access.status_seen_by(actor, app)).label
+    status = Status(embargo.status_seen_by(actor, app)).label
     return _("This cannot be done while the application is “%(status)s”.") % {"status": status}
 
 
@@ -145,7 +152,7 @@ def fire(*, actor: Actor, application: Application, name: str, comment: str = ""
         to_state=f"{status}@{level}" if level else status, comment=comment, data=data or {},
     )
     if transition.notify_applicant or transition.notify_bureau:
-        from .tasks import notify_transition
+        from submissions.tasks import notify_transition
 
         transaction.on_commit(lambda: notify_transition.delay(entry.pk, transition.notify_bureau,
                                                               transition.notify_applicant))

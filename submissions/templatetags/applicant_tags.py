@@ -5,9 +5,9 @@ from django import template
 
 from portal import access
 from portal.constants import Role
-
-from .. import services
-from ..constants import Status
+from submissions.constants import Status
+from submissions.embargo import as_seen_by_applicant
+from submissions.filing import services
 
 register = template.Library()
 
@@ -20,7 +20,7 @@ def applicant_home(context):
     if actor.is_applicant:
         live = services.applications_for_list(actor).exclude(  # by the status the applicant sees
             applicant_status__in=[Status.WITHDRAWN, Status.REJECTED, Status.APPROVED, Status.NOT_APPROVED])[:30]
-        for app in map(access.as_seen_by_applicant, live):
+        for app in map(as_seen_by_applicant, live):
             row = {"app": app, "deadline": services.next_deadline(app)}
             if app.status == Status.DRAFT and app.organization_id == actor.organization.pk:
                 drafts.append(row)

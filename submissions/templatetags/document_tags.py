@@ -8,8 +8,12 @@ from django import template
 
 from portal import access
 from portal.constants import RegionLevel
-
-from ..constants import DocumentKind
+from submissions.constants import DocumentKind
+from submissions.policy import (
+    can_request_packet,
+    can_view_application,
+    documents_visible,
+)
 
 register = template.Library()
 
@@ -21,15 +25,15 @@ def _actor(context):
 
 @register.inclusion_tag("submissions/packets/_packet_panel.html", takes_context=True)
 def packet_panel(context, app):
-    from ..packets import latest_packet
+    from submissions.documents.packet import latest_packet
 
     actor = _actor(context)
     request = context.get("request")
-    visible = access.can_view_application(actor, app)
+    visible = can_view_application(actor, app)
     return {
         "app": app,
         "job": latest_packet(actor, app) if visible else None,
-        "can_request": access.can_request_packet(actor, app) if visible else visible,
+        "can_request": can_request_packet(actor, app) if visible else visible,
         "next": request.get_full_path() if request is not None else "",
         "csrf_token": context.get("csrf_token"),
     }
@@ -41,7 +45,7 @@ def summary_panel(context, calls, selected=None):
     request = context.get("request")
     shown = actor.is_bureau or actor.is_provincial or actor.is_operator
     can_request = bool(actor.is_bureau and actor.region is not None and actor.region.level == RegionLevel.COUNTY)
-    jobs = list(access.documents_visible(actor).filter(kind=DocumentKind.COUNTY_SUMMARY)
+    jobs = list(documents_visible(actor).filter(kind=DocumentKind.COUNTY_SUMMARY)
                 .select_related("call", "region")[:8]) if shown else []
     return {
         "shown": shown and (can_request or jobs),

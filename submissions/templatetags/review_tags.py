@@ -20,7 +20,7 @@ def lookup(mapping, key):
 def review_home(context):
     """Pending work of the actor's level per status, overdue items and the next stage deadlines."""
     from submissions.constants import Status
-    from submissions.selectors_review import pending_summary, upcoming_deadlines
+    from submissions.review.selectors import pending_summary, upcoming_deadlines
 
     actor = context.get("actor")
     if actor is None or not (actor.is_bureau or actor.is_provincial):

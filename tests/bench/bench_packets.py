@@ -81,10 +81,10 @@ def main() -> int:
 
         settings.MEDIA_ROOT = media.name
         from programs.models import RequiredMaterial
-        from submissions import services
+        from submissions.documents.packet import build_packet
+        from submissions.documents.summary import build_summary
+        from submissions.filing import services
         from submissions.models import Application, Recommendation, Review
-        from submissions.packets import build_packet
-        from submissions.summary import build_summary
         from tests.conftest import build_world
         from tests.submissions.test_applicant_support import DEADLINE, actor, attach, make_call, ready
 

@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from submissions import services
 from submissions.constants import DocumentKind, DocumentStatus
+from submissions.filing import services
 from submissions.models import DocumentJob
 from tests.e2e.conftest import login
 from tests.factories import PASSWORD

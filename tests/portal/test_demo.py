@@ -6,12 +6,13 @@ import io
 import pytest
 from django.core.management import call_command
 
-from portal.access import actor_for, applications_visible
+from portal.access import actor_for
 from portal.constants import Role
 from portal.creditcode import check_credit_code
 from portal.models import Membership, Organization, User
 from submissions.constants import Status
 from submissions.models import Application, Receipt
+from submissions.policy import applications_visible
 
 pytestmark = pytest.mark.django_db
 

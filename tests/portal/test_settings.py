@@ -81,6 +81,6 @@ def test_every_beat_schedule_entry_names_a_task_the_worker_knows():
 
     app.loader.import_default_modules()
     names = [entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()]
-    assert "submissions.tasks_review.send_stage_deadline_reminders" in names
+    assert "submissions.review.tasks.send_stage_deadline_reminders" in names
     unknown = [name for name in names if name not in app.tasks]
     assert unknown == []

@@ -4,15 +4,11 @@ import datetime as dt
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
 
 from portal.models import Region
-from programs.models import Call
-from tests.factories import CallFactory, ProgramTypeFactory, StageFactory
 from programs.workdays import end_of_day
+from tests.factories import CallFactory, ProgramTypeFactory, StageFactory
 
 pytestmark = pytest.mark.django_db
 

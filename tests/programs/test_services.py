@@ -2,7 +2,6 @@ import datetime as dt
 
 import pytest
 
-from portal.access import actor_for
 from portal.models import AuditEntry
 from programs.constants import DeadlineKind, StageLevel
 from programs.workdays import SHANGHAI

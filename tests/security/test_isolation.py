@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from portal.models import AuditEntry, CreditCodeException, Membership, Organization, Region
-from portal.services import audit_record
 from portal.access import actor_for
+from portal.models import AuditEntry, CreditCodeException, Membership, Region
+from portal.services import audit_record
 from programs.constants import CallStatus
-from programs.models import CalendarDay, Call, Stage
+from programs.models import CalendarDay
 from programs.workdays import end_of_day
 from tests.factories import CallFactory, ProgramTypeFactory, StageFactory
 
@@ -218,7 +218,7 @@ def test_admin_is_for_operators_only(world, client_for, actor_name):
     assert not CreditCodeException.objects.exists()
     assert client.post("/admin/programs/calendarday/add/", {"date": "2027-01-01", "is_workday": ""}).status_code == 403
     assert not CalendarDay.objects.exists()
-    assert client.post(f"/admin/portal/auditentry/", {}).status_code == 403
+    assert client.post("/admin/portal/auditentry/", {}).status_code == 403
 
 
 def test_operator_reaches_the_admin_but_cannot_edit_audit_rows(world, client_for):

@@ -6,8 +6,8 @@ import hashlib
 import pytest
 
 from portal.constants import Role
-from submissions import services
 from submissions.constants import Status
+from submissions.filing import services
 from submissions.models import Application, Attachment, DraftConflict, Receipt
 from tests.factories import MembershipFactory, UserFactory
 from tests.submissions.test_applicant_support import (  # noqa: F401 - fixtures

@@ -5,14 +5,14 @@ import datetime as dt
 import re
 
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from portal.constants import Role
 from programs.constants import CallStatus, DeadlineKind, StageLevel
-from submissions import services
 from submissions.constants import Status
+from submissions.filing import services
 from submissions.models import Application, CommitmentAcceptance, DraftConflict, Receipt
 from tests.factories import (
     CallFactory,

@@ -12,6 +12,7 @@ from portal.access import actor_for
 from portal.constants import Role
 from portal.creditcode import make_credit_code
 from portal.models import AuditEntry, Membership, Organization, User
+from submissions.policy import applications_visible
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -143,7 +144,7 @@ def test_the_administrator_invites_a_colleague_as_filer(world, client_for, djang
 
 
 def test_a_member_invitation_is_claimed_when_the_unit_registers(world, client):
-    from submissions import services
+    from submissions.filing import services
     from tests.submissions.test_applicant_support import make_call, start
 
     alliance = make_call(world.jx, code="jx-2031-alliance", multi=True, rubric_code="", program_code="alliance-r",
@@ -157,7 +158,6 @@ def test_a_member_invitation_is_claimed_when_the_unit_registers(world, client):
     member.refresh_from_db()
     assert member.organization == Organization.objects.get(credit_code=CODE)
     user = User.objects.get(username=CODE)
-    from portal.access import applications_visible
 
     assert applications_visible(actor_for(user)).filter(pk=app.pk).exists()
 

@@ -12,9 +12,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from portal.constants import Role
 from portal.models import AuditEntry
 from programs.constants import CallKind
-from submissions import services
 from submissions.constants import Status
-from submissions.models import Application, ApplicationMember, CommitmentAcceptance, DraftConflict, Receipt, StageExtension
+from submissions.filing import services
+from submissions.models import (
+    Application,
+    ApplicationMember,
+    CommitmentAcceptance,
+    DraftConflict,
+    Receipt,
+    StageExtension,
+)
+from submissions.policy import applications_visible, can_view_application
 from tests.factories import MembershipFactory, UserFactory, fire_as
 from tests.submissions.test_applicant_support import (  # noqa: F401 - fixtures
     DEADLINE,
@@ -311,7 +319,6 @@ def alliance(world):
 
 
 def test_member_units_read_but_do_not_fill_in_or_submit(world, alliance, media):
-    from portal.access import applications_visible, can_view_application
 
     nk_admin = UserFactory()
     MembershipFactory(user=nk_admin, organization=world.ent_nk, role=Role.APPLICANT_ADMIN)

@@ -108,7 +108,7 @@ def uploaded(content: bytes, name: str):
 
 
 def start(user, call):
-    from submissions import services
+    from submissions.filing import services
 
     a = actor(user)
     if call.commitment_text:
@@ -117,7 +117,7 @@ def start(user, call):
 
 
 def fill(user, app, data=None, inputs=None):
-    from submissions import services
+    from submissions.filing import services
 
     app.refresh_from_db()
     outcome = services.application_save_draft(actor=actor(user), application=app, base_version=app.version,
@@ -128,7 +128,7 @@ def fill(user, app, data=None, inputs=None):
 
 
 def attach(user, app, code="application-material", content=None, name="申报材料.pdf"):
-    from submissions import services
+    from submissions.filing import services
 
     material = app.call.materials.get(code=code)
     return services.attachment_upload(actor=actor(user), application=app, material=material,

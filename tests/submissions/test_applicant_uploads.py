@@ -8,9 +8,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from submissions import services
+from submissions.filing import services
+from submissions.filing.uploads import UploadRefused
 from submissions.models import Attachment
-from submissions.uploads import UploadRefused
 from tests.submissions.test_applicant_support import (  # noqa: F401 - fixtures
     DEADLINE,
     actor,

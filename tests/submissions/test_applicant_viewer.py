@@ -7,9 +7,9 @@ from django.urls import reverse
 from portal.constants import Role
 from portal.models import Membership, User
 from submissions.constants import Status
+from submissions.filing import services
 from submissions.models import Application, Attachment, Receipt
 from tests.factories import MembershipFactory, UserFactory
-from submissions import services
 from tests.submissions.test_applicant_support import (  # noqa: F401 - fixtures
     DEADLINE,
     actor,

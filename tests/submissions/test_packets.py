@@ -13,8 +13,9 @@ from pypdf import PdfReader
 
 from portal.models import AuditEntry
 from programs.models import RequiredMaterial
-from submissions import packets, services
 from submissions.constants import DocumentStatus
+from submissions.documents import packet as packets
+from submissions.filing import services
 from submissions.models import DocumentJob, Receipt
 from tests.conftest import needs_worker
 from tests.submissions.test_applicant_support import (  # noqa: F401 - fixtures
@@ -163,7 +164,7 @@ def test_the_packet_binds_cover_contents_form_and_materials_with_a_stamp_on_ever
 
 
 def test_a_request_is_audited_reuses_the_built_job_and_a_new_receipt_builds_anew(world, app, built):
-    from submissions.tasks_packets import build_document
+    from submissions.documents.tasks import build_document
 
     before = AuditEntry.objects.filter(action="document.request").count()
     job = built(world.applicant_admin, app)

@@ -10,11 +10,11 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from portal import access
 from portal.access import actor_for
-from submissions import review
 from submissions.constants import Level, Status
+from submissions.embargo import applicant_visible_status, application_timeline, status_seen_by
 from submissions.models import Application
+from submissions.review import services as review
 from tests.submissions.test_review_support import at_city, review_call
 
 pytestmark = pytest.mark.django_db
@@ -89,17 +89,17 @@ def test_the_province_sees_the_decision_the_applicant_does_not(world, decided, c
     app = decided
     assert app.status == Status.APPROVED  # the real status, kept for the review side
     officer = actor_for(world.province_officer)
-    assert access.status_seen_by(officer, app) == Status.APPROVED
-    assert "application.approve" in [e.action for e in access.application_timeline(officer, app)]
+    assert status_seen_by(officer, app) == Status.APPROVED
+    assert "application.approve" in [e.action for e in application_timeline(officer, app)]
     body = api_for(world.province_officer).get(f"/api/applications/{app.pk}/").json()
     assert (body["status"], body["last_action"]) == ("approved", "approve")
     page = client_for(world.province_officer).get(reverse("review-timeline", args=[app.pk]), **EN).content.decode()
     assert 'data-status="approved"' in page and COMMENT in page
 
     applicant = actor_for(world.applicant_admin)
-    assert access.applicant_visible_status(app) == Status.UNDER_REVIEW
-    assert access.status_seen_by(applicant, app) == Status.UNDER_REVIEW
-    assert "application.approve" not in [e.action for e in access.application_timeline(applicant, app)]
+    assert applicant_visible_status(app) == Status.UNDER_REVIEW
+    assert status_seen_by(applicant, app) == Status.UNDER_REVIEW
+    assert "application.approve" not in [e.action for e in application_timeline(applicant, app)]
 
 
 def test_my_applications_shows_it_under_review_at_the_province(world, decided, client_for):
@@ -203,7 +203,7 @@ def test_a_decision_after_the_list_waits_for_the_next_one(world, call, client_fo
     other = at_province(world, world.ent_zg2, call)
     with django_capture_on_commit_callbacks(execute=True):
         publish(world, call)  # the pilot is public now
-    assert access.applicant_visible_status(app) == Status.PILOT
+    assert applicant_visible_status(app) == Status.PILOT
     decide(world, app, "approve", COMMENT)  # after the pilot: not yet public
     decide(world, other, "not_approve")
     mail.outbox.clear()
@@ -215,7 +215,7 @@ def test_a_decision_after_the_list_waits_for_the_next_one(world, call, client_fo
     assert f'data-app="{app.pk}"' in only_pilots
     with django_capture_on_commit_callbacks(execute=True):
         publish(world, call)
-    assert access.applicant_visible_status(Application.objects.get(pk=app.pk)) == Status.APPROVED
+    assert applicant_visible_status(Application.objects.get(pk=app.pk)) == Status.APPROVED
     assert recipients() == {ENT_MAIL, OTHER_MAIL}  # told the new results, once each
     assert len(mail.outbox) == 2
     html = client.get(reverse("applicant-application", args=[app.pk]), **EN).content.decode()

@@ -8,10 +8,10 @@ import pytest
 from django.db import connection, connections
 
 from portal.access import actor_for
-from submissions import review
 from submissions.constants import Level, Status
 from submissions.models import Application, QuotaCounter, Recommendation
 from submissions.quotas import QuotaExceeded
+from submissions.review import services as review
 from tests.conftest import needs_postgres
 from tests.submissions.test_review_support import enterprise, review_call, submitted
 

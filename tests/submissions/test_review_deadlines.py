@@ -12,10 +12,10 @@ from django.utils import timezone
 from portal.access import actor_for
 from portal.models import AuditEntry
 from programs.constants import StageLevel
-from submissions import review
 from submissions.constants import Status
 from submissions.deadlines import bureau_deadline, check_bureau_deadline
 from submissions.models import StageExtension
+from submissions.review import services as review
 from tests.factories import StageFactory
 from tests.submissions.test_review_support import at_city, review_call, submitted  # noqa: F401
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from portal.access import actor_for
 from portal.models import AuditEntry
 from programs.models import RequiredMaterial
-from submissions import review
 from submissions.models import Attachment
+from submissions.review import services as review
 from tests.submissions.test_review_support import PNG_1PX, review_call, snapshot, submitted
 
 pytestmark = pytest.mark.django_db

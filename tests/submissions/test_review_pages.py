@@ -8,16 +8,16 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from portal.access import actor_for
 from programs.models import RequiredMaterial
-from submissions import review
 from submissions.constants import Level, Status
 from submissions.models import Attachment, QuotaException, Review
+from submissions.review import services as review
 from tests.submissions.test_review_support import (
     PNG_1PX,
     at_city,

@@ -15,8 +15,8 @@ from django.utils import timezone
 from portal.access import actor_for
 from programs.constants import CallKind, ConditionKind
 from programs.models import EligibilityCondition
-from submissions import review
 from submissions.models import SiteVisit, SiteVisitPhoto
+from submissions.review import services as review
 from tests.factories import ProgramTypeFactory
 from tests.submissions.test_applicant_support import media, stored_files  # noqa: F401 - fixture
 from tests.submissions.test_review_support import PNG_1PX, review_call, submitted

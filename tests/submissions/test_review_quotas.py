@@ -10,10 +10,10 @@ from portal.access import actor_for
 from portal.models import AuditEntry
 from programs.constants import QuotaScope
 from programs.models import Quota
-from submissions import review
 from submissions.constants import Level, Status
 from submissions.models import QuotaCounter, Recommendation
 from submissions.quotas import QuotaExceeded, quota_status
+from submissions.review import services as review
 from tests.submissions.test_review_support import at_city, county_staff, enterprise, review_call, submitted
 
 pytestmark = pytest.mark.django_db

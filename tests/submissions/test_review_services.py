@@ -17,9 +17,9 @@ from portal.constants import Role
 from portal.models import AuditEntry
 from scoring.constants import ScorerKind
 from scoring.models import Assessment
-from submissions import review
 from submissions.constants import Level, Status
 from submissions.models import ConflictDeclaration, InputCorrection, Recommendation, ResultPublication, Review
+from submissions.review import services as review
 from tests.factories import MembershipFactory, fire_as
 from tests.submissions.test_review_support import PNG_1PX, at_city, review_call, submitted  # noqa: F401
 
@@ -302,7 +302,7 @@ def test_only_reviewers_declare_and_only_within_their_region(world):
 
 
 def test_reminders_three_days_and_one_day_before_a_stage_deadline(world):
-    from submissions.tasks_review import send_stage_deadline_reminders
+    from submissions.review.tasks import send_stage_deadline_reminders
     from tests.factories import application_for
 
     now = timezone.now()

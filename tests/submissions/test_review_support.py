@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from django.utils import timezone
 
 from portal.constants import OrgKind, Role
@@ -76,7 +75,7 @@ def submitted(org, call, *, score_inputs=None, routing=None, self_score=None):
 def at_city(world, org, call, **kwargs):
     """An application recommended by the county and signed off: waiting at the city."""
     from portal.access import actor_for
-    from submissions import review
+    from submissions.review import services as review
 
     app = submitted(org, call, **kwargs)
     reviewer, head = county_staff(world, org.region)

@@ -7,10 +7,10 @@ from django.urls import reverse
 
 from portal.access import actor_for
 from portal.models import AuditEntry
-from submissions import review
 from submissions.constants import Level, Status
 from submissions.models import QuotaCounter, Recommendation
 from submissions.quotas import QuotaExceeded, quota_status
+from submissions.review import services as review
 from tests.submissions.test_review_support import county_staff, enterprise, review_call, submitted
 
 pytestmark = pytest.mark.django_db

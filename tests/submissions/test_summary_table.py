@@ -14,9 +14,10 @@ from pypdf import PdfReader
 from portal.models import AuditEntry
 from programs.constants import ConditionKind
 from programs.models import EligibilityCondition
-from submissions import review, summary
 from submissions.constants import DocumentStatus
+from submissions.documents import summary
 from submissions.models import DocumentJob
+from submissions.review import services as review
 from tests.submissions.test_applicant_support import actor, media  # noqa: F401 - fixtures
 from tests.submissions.test_review_support import county_staff, enterprise, review_call, submitted
 

@@ -3,7 +3,6 @@
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 
 from portal.access import actor_for
 from portal.models import AuditEntry

@@ -23,7 +23,14 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from scoring.engine import to_json
-from scoring.evaluation import BadInput, evaluation_json, parse_inputs_text, schema_dict, score_csv, unknown_keys
+from scoring.evaluation import (
+    BadInput,
+    evaluation_json,
+    parse_inputs_text,
+    schema_dict,
+    score_csv,
+    unknown_keys,
+)
 from scoring.selectors import UnknownRubric, resolve_rubric
 
 

@@ -25,16 +25,20 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from portal import access
 from portal.access import Actor, Decision
 from portal.constants import RegionLevel, Role
 from portal.models import Organization, Region
 from portal.services import audit_record
-
-from . import workflow
-from .constants import Status
-from .deadlines import DeadlineBook, check_bureau_deadline
-from .models import (
+from programs.policy import (
+    can_extend_stage,
+    can_grant_quota_exception,
+    can_publish_results,
+)
+from scoring.policy import assessment_kind_for
+from submissions import workflow
+from submissions.constants import Status
+from submissions.deadlines import DeadlineBook, check_bureau_deadline
+from submissions.models import (
     Application,
     ConflictDeclaration,
     InputCorrection,
@@ -46,7 +50,21 @@ from .models import (
     SiteVisitPhoto,
     StageExtension,
 )
-from .quotas import check_within_quota, lock_counter, quota_region_for, reserve_places, sync_counter
+from submissions.policy import (
+    can_decide_application,
+    can_declare_conflict,
+    can_recommend_application,
+    can_review_application,
+    can_sign_off_application,
+    review_applications_visible,
+)
+from submissions.quotas import (
+    check_within_quota,
+    lock_counter,
+    quota_region_for,
+    reserve_places,
+    sync_counter,
+)
 
 REVIEWABLE = frozenset({Status.SUBMITTED, Status.UNDER_REVIEW})
 DECISIONS = ("approve", "not_approve", "pilot")
@@ -89,7 +107,7 @@ def _audit_review(*, actor: Actor, app: Application, action: str, comment: str =
                         comment=comment, data={"level": app.level, **(data or {})})
 
 
-def _open_for_review(actor: Actor, application, *, rule=access.can_review_application) -> Application:
+def _open_for_review(actor: Actor, application, *, rule=can_review_application) -> Application:
     """Load, check who/state/deadline, and start the review if it has not started yet."""
     app = _load(application)
     _require(rule(actor, app))
@@ -162,7 +180,7 @@ def _recompute(*, actor: Actor, app: Application, review: Review) -> None:
 
     inputs = {k: v for k, v in effective_inputs(app).items() if k in resolved.rubric.inputs}
     if resolved.version is not None:
-        kind = access.assessment_kind_for(actor)
+        kind = assessment_kind_for(actor)
         assessment = assessment_record(actor=actor, organization=app.organization, rubric_version=resolved.version,
                                        inputs=inputs, scorer_kind=kind, call=app.call)
         review.assessment = assessment
@@ -388,7 +406,7 @@ def _check_revision_deadline(revision_deadline) -> dt.datetime:
 def _return_one(*, actor: Actor, application, reasons: list[dict], revision_deadline: dt.datetime,
                 book: DeadlineBook | None = None) -> Application:
     app = _load(application)
-    _require(access.can_review_application(actor, app))
+    _require(can_review_application(actor, app))
     _check_state(app, REVIEWABLE)
     _check_deadline(actor, app, book)
     stage_deadline = (book or DeadlineBook([app.call_id])).for_application(app)
@@ -410,7 +428,7 @@ def application_return(*, actor: Actor, application, reasons, revision_deadline)
     """Return for revision with reasons per item or material ({"target", "label", "text"}) and a
     revision deadline (a date means the end of that day, Asia/Shanghai)."""
     app = _load(application)
-    _require(access.can_review_application(actor, app))  # who first: a stranger learns nothing from the checks
+    _require(can_review_application(actor, app))  # who first: a stranger learns nothing from the checks
     reasons = _clean_reasons(reasons)
     if not reasons:
         raise ValidationError({"reasons": _("Give at least one reason for the return.")})
@@ -421,7 +439,7 @@ def application_return(*, actor: Actor, application, reasons, revision_deadline)
 @transaction.atomic
 def application_reject(*, actor: Actor, application, reason: str) -> Application:
     app = _load(application)
-    _require(access.can_review_application(actor, app))
+    _require(can_review_application(actor, app))
     _check_state(app, REVIEWABLE)
     _check_deadline(actor, app)
     reason = (reason or "").strip()
@@ -477,7 +495,7 @@ def application_recommend(*, actor: Actor, application, opinion: str = "", score
     The quota counter of the region is locked (SELECT … FOR UPDATE) before the application, and the
     recommendations are counted while the lock is held: concurrent recommendations never exceed it."""
     app = _load(application)
-    _require(access.can_recommend_application(actor, app))
+    _require(can_recommend_application(actor, app))
     _check_state(app, REVIEWABLE)
     _check_deadline(actor, app)
     region = quota_region_for(application=app, level=app.level)
@@ -485,7 +503,7 @@ def application_recommend(*, actor: Actor, application, opinion: str = "", score
     if region is not None:
         counter, status = reserve_places(call=app.call, region=region, level=app.level)
     app = _load(app)  # re-read under the lock: another reviewer may have acted meanwhile
-    _require(access.can_recommend_application(actor, app))
+    _require(can_recommend_application(actor, app))
     _check_state(app, REVIEWABLE)
     _recommend_one(actor=actor, app=app, opinion=opinion, score=score, quota_status=status)
     if counter is not None:
@@ -499,7 +517,7 @@ def application_withdraw_recommendation(*, actor: Actor, application, reason: st
     came later): the application is under review again at the same level and its quota place is
     free. After the sign-off the recommendation belongs to the next level and cannot be withdrawn."""
     app = _load(application)
-    _require(access.can_review_application(actor, app))
+    _require(can_review_application(actor, app))
     _check_state(app, {Status.RECOMMENDED})
     _check_deadline(actor, app)
     reason = (reason or "").strip()
@@ -525,7 +543,7 @@ def application_decide(*, actor: Actor, application, decision: str, comment: str
     if decision not in DECISIONS:
         raise ValidationError({"decision": _("Unknown decision.")})
     app = _load(application)
-    _require(access.can_decide_application(actor, app))
+    _require(can_decide_application(actor, app))
     review = Review.objects.filter(application=app, level=app.level).first()
     data = {"decision": decision, "score": None if review is None or review.score is None else str(review.score)}
     return workflow.fire(actor=actor, application=app, name=decision, comment=(comment or "").strip(), data=data)
@@ -545,7 +563,7 @@ def _visible_selection(actor: Actor, applications) -> list[Application]:
     if not ids:
         raise ValidationError(_("Select at least one application."), code="empty_selection")
     rows = list(
-        access.review_applications_visible(actor).filter(pk__in=ids)
+        review_applications_visible(actor).filter(pk__in=ids)
         .select_related("region__city", "region__province", "call", "organization")
         .order_by("pk")
     )
@@ -576,7 +594,7 @@ def applications_recommend(*, actor: Actor, applications, opinion: str) -> BulkO
     book = DeadlineBook({a.call_id for a in apps})
     for app in apps:
         try:
-            _require(access.can_recommend_application(actor, app))
+            _require(can_recommend_application(actor, app))
             _check_state(app, REVIEWABLE)
             _check_deadline(actor, app, book)
         except (PermissionDenied, ValidationError) as exc:
@@ -629,7 +647,7 @@ def applications_return(*, actor: Actor, applications, reason: str, revision_dea
 
 def sign_off_candidates(actor: Actor, call=None):
     """The recommendations of the actor's bureau waiting for the head's sign-off."""
-    qs = access.review_applications_visible(actor).filter(status=Status.RECOMMENDED)
+    qs = review_applications_visible(actor).filter(status=Status.RECOMMENDED)
     if actor.is_bureau:
         qs = qs.filter(level=actor.level)
     if call is not None:
@@ -662,7 +680,7 @@ def sign_off_batch(*, actor: Actor, call, applications=None) -> BulkOutcome:
     done = []
     for app in apps:
         try:
-            _require(access.can_sign_off_application(actor, app))
+            _require(can_sign_off_application(actor, app))
             _check_deadline(actor, app, book)
         except (PermissionDenied, ValidationError) as exc:
             raise _relabel(app, exc) from exc
@@ -682,14 +700,14 @@ def results_publish(*, actor: Actor, call, note: str = "") -> ResultPublication:
     """Publish the result list of a call (the decided applications). Until now the decisions were
     internal (the applicants saw their applications under review, see portal.access); after the
     commit each applicant whose decision this list makes public is told its result by e-mail."""
-    _require(access.can_publish_results(actor, call))
+    _require(can_publish_results(actor, call))
     counts = {s: Application.objects.filter(call=call, status=s).count() for s in DECIDED}
     if not any(counts.values()):
         raise ValidationError(_("No application of this call has been decided yet."), code="nothing_decided")
     publication = ResultPublication.objects.create(call=call, published_by=actor.user, note=(note or "").strip())
     audit_record(actor=actor, action="results.publish", obj=publication, province=call.province,
                  comment=publication.note, data={"call": call.code, **{str(k): v for k, v in counts.items()}})
-    from .tasks import notify_results
+    from submissions.tasks import notify_results
 
     transaction.on_commit(lambda: notify_results.delay(publication.pk))
     return publication
@@ -698,7 +716,7 @@ def results_publish(*, actor: Actor, call, note: str = "") -> ResultPublication:
 @transaction.atomic
 def quota_exception_grant(*, actor: Actor, call, region: Region, extra: int, reason: str) -> QuotaException:
     """Extra places for a region beyond the call's quota, with the reason (audited)."""
-    _require(access.can_grant_quota_exception(actor, call))
+    _require(can_grant_quota_exception(actor, call))
     reason = (reason or "").strip()
     errors = {}
     if region.province_id != call.province_id or region.level not in (RegionLevel.COUNTY, RegionLevel.CITY):
@@ -727,7 +745,7 @@ def stage_extend(*, actor: Actor, stage, new_deadline: dt.datetime, reason: str,
     from programs.models import Stage
 
     stage = Stage.objects.select_related("call__province").get(pk=stage.pk)
-    _require(access.can_extend_stage(actor, stage))
+    _require(can_extend_stage(actor, stage))
     reason = (reason or "").strip()
     errors = {}
     if not reason:
@@ -755,7 +773,7 @@ def stage_extend(*, actor: Actor, stage, new_deadline: dt.datetime, reason: str,
                  from_state=stage.deadline_at.isoformat() if stage.deadline_at else "",
                  to_state=new_deadline.isoformat()[:32], comment=reason,
                  data={"call": stage.call.code, "stage": stage.pk, "region": region.code if region else None})
-    from .tasks_review import notify_stage_extension
+    from submissions.review.tasks import notify_stage_extension
 
     transaction.on_commit(lambda: notify_stage_extension.delay(ext.pk))
     return ext
@@ -767,7 +785,7 @@ def stage_extend(*, actor: Actor, stage, new_deadline: dt.datetime, reason: str,
 @transaction.atomic
 def conflict_declare(*, actor: Actor, organization: Organization, relation: str) -> ConflictDeclaration:
     """A reviewer declares a relation with an applicant; from now on they cannot review it."""
-    _require(access.can_declare_conflict(actor, organization))
+    _require(can_declare_conflict(actor, organization))
     relation = (relation or "").strip()
     if not relation:
         raise ValidationError({"relation": _("Describe the relation with the organization.")})

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_applicant as v
+from submissions.filing import views as v
 
 urlpatterns = [
     path("my/policies/", v.policies, name="applicant-policies"),

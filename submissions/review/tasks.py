@@ -62,7 +62,7 @@ def _fmt(at: dt.datetime) -> str:
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def notify_stage_extension(extension_id: int) -> int:
     """Tell the users concerned that the province extended a stage's deadline. Returns mails sent."""
-    from .models import Application, StageExtension
+    from submissions.models import Application, StageExtension
 
     ext = StageExtension.objects.select_related("stage__call", "region").filter(pk=extension_id).first()
     if ext is None:
@@ -115,7 +115,7 @@ def _window(delta: dt.timedelta) -> int | None:
 
 def _filing_stage(stages, region):
     """The applicant stage drafts must meet for `region`: the most specific, then the first."""
-    from .deadlines import _specificity
+    from submissions.deadlines import _specificity
 
     best, key = None, None
     for s in stages:
@@ -135,9 +135,8 @@ def send_stage_deadline_reminders(now_iso: str | None = None) -> int:
     """Reminders 3 days and 1 day before a stage deadline. Returns the number of mails sent."""
     from programs.constants import CallStatus
     from programs.models import Stage
-
-    from .deadlines import DeadlineBook, _effective
-    from .models import Application, StageExtension
+    from submissions.deadlines import DeadlineBook, _effective
+    from submissions.models import Application, StageExtension
 
     now = dt.datetime.fromisoformat(now_iso) if now_iso else timezone.now()
     horizon = now + dt.timedelta(days=max(REMINDER_DAYS))

@@ -27,11 +27,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from portal import access
 from portal.access import Actor
-
-from .constants import DocumentFormat, DocumentKind, Level
-from .packets import SHANGHAI, inputs_hash, pdf_of, render_pdf, request_job
+from submissions.constants import DocumentFormat, DocumentKind, Level
+from submissions.documents.packet import (
+    SHANGHAI,
+    inputs_hash,
+    pdf_of,
+    render_pdf,
+    request_job,
+)
+from submissions.policy import can_request_summary
 
 SUMMARY_LAYOUT = 1
 _TITLE_IN_ATTACHMENT = re.compile(r"附件\s*1\s*[:：]?\s*(\d{4}\s*年\s*[（(][^）)\n]*[）)]\s*[^\s，。,；;]*?推荐申报汇总表)")
@@ -106,8 +111,8 @@ class Row:
 
 
 def _declared_violations(app, path) -> str:
-    from .forms import get_path
-    from .selectors_review import declared_flag
+    from submissions.forms import get_path
+    from submissions.review.selectors import declared_flag
 
     if path is None:
         return ""
@@ -119,8 +124,8 @@ def _declared_violations(app, path) -> str:
 
 
 def summary_rows(call, county) -> list[Row]:
-    from .forms import form_spec
-    from .models import Application, Recommendation, Review
+    from submissions.forms import form_spec
+    from submissions.models import Application, Recommendation, Review
 
     recommended = Recommendation.objects.filter(level=Level.COUNTY, is_active=True, application__call=call,
                                                 application__region=county).values("application_id")
@@ -234,7 +239,7 @@ def summary_request(*, actor: Actor, call, fmt: str):
     county = actor.region
     if county is None:
         raise PermissionDenied(_("The summary table is made by the county bureau that recommends."))
-    decision = access.can_request_summary(actor, call, county)
+    decision = can_request_summary(actor, call, county)
     if not decision:
         raise PermissionDenied(decision.reason)
     content = summary_content(call, county)

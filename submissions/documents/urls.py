@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_packets as v
+from submissions.documents import views as v
 
 urlpatterns = [
     path("applications/<int:pk>/packet/", v.packet_request, name="packet-request"),

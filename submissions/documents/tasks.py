@@ -1,4 +1,4 @@
-"""Celery tasks building documents (submissions.packets, submissions.summary).
+"""Celery tasks building documents (submissions.documents.packet, submissions.documents.summary).
 
 ``build_document(job_id)`` is idempotent: a job already done is not rebuilt, and when two
 deliveries of the same task race (acks_late redelivers a task whose worker died), the first to
@@ -14,14 +14,14 @@ import hashlib
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .constants import DocumentKind, DocumentStatus
+from submissions.constants import DocumentKind, DocumentStatus
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +32,10 @@ MAX_ATTEMPTS = 3
 
 def _build(job) -> tuple[bytes, int | None]:
     if job.kind == DocumentKind.PACKET:
-        from .packets import build_packet
+        from submissions.documents.packet import build_packet
 
         return build_packet(job.application, job.receipt)
-    from .summary import build_summary
+    from submissions.documents.summary import build_summary
 
     return build_summary(job)
 
@@ -43,7 +43,7 @@ def _build(job) -> tuple[bytes, int | None]:
 @shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=540, time_limit=600)
 def build_document(job_id: int) -> str:
     """Build one document job. Returns its status."""
-    from .models import DocumentJob
+    from submissions.models import DocumentJob
 
     with transaction.atomic():
         job = DocumentJob.objects.select_for_update().filter(pk=job_id).first()
@@ -88,7 +88,7 @@ def requeue_pending_documents() -> int:
     """Re-send jobs left pending (dispatch lost) or running past the time limit (worker died)."""
     from django.db.models import Q
 
-    from .models import DocumentJob
+    from submissions.models import DocumentJob
 
     now = timezone.now()
     stale = DocumentJob.objects.filter(

@@ -1,6 +1,6 @@
 """Reads of the review side: the bureaus' queues, the review file, pending-work counts.
 
-Every queryset starts from ``portal.access.review_applications_visible`` (bureaus and the province
+Every queryset starts from ``submissions.policy.review_applications_visible`` (bureaus and the province
 see their region's submitted applications; applicants nothing). A queue page costs the same few
 queries for 20 rows as for 2,000: counts per status in one grouped query, the page in one query
 with the organization, call and region joined and the bureau's score as a subquery, the deadlines
@@ -19,14 +19,17 @@ from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from portal import access
 from portal.access import Actor
 from portal.constants import RegionLevel
 from portal.models import Region
-
-from .constants import Level, Status
-from .deadlines import GATED_LEVELS, DeadlineBook
-from .models import Application, Review
+from submissions.constants import Level, Status
+from submissions.deadlines import GATED_LEVELS, DeadlineBook
+from submissions.models import Application, Review
+from submissions.policy import (
+    review_applications_visible,
+    reviews_visible,
+    site_visits_visible,
+)
 
 PENDING = (Status.SUBMITTED, Status.UNDER_REVIEW, Status.RECOMMENDED)
 PAGE_SIZE = 50
@@ -109,7 +112,7 @@ def queue_base(actor: Actor) -> QuerySet[Application]:
         output_field=DecimalField(max_digits=7, decimal_places=2),
     )
     return (
-        access.review_applications_visible(actor)
+        review_applications_visible(actor)
         .select_related("region__city")
         .annotate(bureau_score=bureau_score)
         .annotate(score=Coalesce("bureau_score", "self_score", output_field=DecimalField(max_digits=7, decimal_places=2)))
@@ -234,7 +237,7 @@ def queue_filter_options(actor: Actor) -> dict:
     """Calls with applications in the actor's scope, and the counties a city/province can filter by."""
     from programs.models import Call
 
-    visible = access.review_applications_visible(actor)
+    visible = review_applications_visible(actor)
     calls = list(Call.objects.filter(pk__in=visible.order_by().values("call_id")).order_by("-year", "code"))
     counties = []
     if actor.is_operator or actor.level in (RegionLevel.CITY, RegionLevel.PROVINCE):
@@ -288,7 +291,7 @@ def upcoming_deadlines(actor: Actor, *, now: dt.datetime | None = None, limit: i
 
 def review_application(actor: Actor, pk: int) -> Application | None:
     return (
-        access.review_applications_visible(actor)
+        review_applications_visible(actor)
         .select_related("region__city", "region__province", "organization__region", "call__province")
         .filter(pk=pk).first()
     )
@@ -296,13 +299,13 @@ def review_application(actor: Actor, pk: int) -> Application | None:
 
 def review_file(actor: Actor, app: Application) -> dict:
     """Everything the review page shows besides the application itself."""
-    from .models import Attachment, InputCorrection
-    from .review import effective_inputs, level_inputs, rubric_for
+    from submissions.models import Attachment, InputCorrection
+    from submissions.review.services import effective_inputs, level_inputs, rubric_for
 
-    reviews = list(access.reviews_visible(actor).filter(application=app).select_related("reviewer", "assessment"))
+    reviews = list(reviews_visible(actor).filter(application=app).select_related("reviewer", "assessment"))
     corrections = list(InputCorrection.objects.filter(application=app).select_related("corrected_by")
                        .order_by("corrected_at", "id"))
-    visits = list(access.site_visits_visible(actor).filter(application=app).select_related("recorded_by")
+    visits = list(site_visits_visible(actor).filter(application=app).select_related("recorded_by")
                   .prefetch_related("photos"))
     attachments = list(Attachment.objects.filter(application=app, is_current=True).select_related("material"))
     resolved = rubric_for(app.call)
@@ -442,7 +445,7 @@ def _rows(spec_fields, node, prefix: str) -> list[FormRow]:
 
 
 def _input_label(key: str, rubric, en: bool) -> tuple[str, str]:
-    from .forms import ANNUAL_FIGURES, FACT_LABELS
+    from submissions.forms import ANNUAL_FIGURES, FACT_LABELS
 
     spec = rubric.inputs.get(key) if rubric is not None else None
     if spec is not None:
@@ -472,7 +475,7 @@ def review_form(app: Application, *, inputs: dict, corrections=(), spec=None) ->
     self-assessment figures with the bureaus' corrected values beside the declared ones; the
     declarations as 是/否; the outline sections and target table of evaluation calls. Keys the
     form does not know are shown under their key."""
-    from .forms import ANNUAL_FIGURES, form_spec
+    from submissions.forms import ANNUAL_FIGURES, form_spec
 
     spec = spec or form_spec(app.call)
     en = _en()

@@ -26,7 +26,6 @@ task after the commit.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import io
 import logging
@@ -43,11 +42,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from portal import access
 from portal.access import Actor
 from portal.services import audit_record
-
-from .constants import DocumentFormat, DocumentKind, DocumentStatus
+from submissions.constants import DocumentFormat, DocumentKind, DocumentStatus
+from submissions.embargo import display_copy
+from submissions.policy import can_request_packet, documents_visible
 
 logging.getLogger("fontTools").setLevel(logging.WARNING)
 
@@ -212,7 +211,7 @@ def _image_pdf(data: bytes):
 
 
 def _attachment_for(app, entry: dict):
-    from .models import Attachment
+    from submissions.models import Attachment
 
     return (
         Attachment.objects.filter(application=app, material__code=entry.get("material"), sha256=entry.get("sha256"))
@@ -258,12 +257,10 @@ def _material_parts(app, receipt) -> list[Part]:
 def _as_submitted(app, receipt):
     """The application as the receipt recorded it (a copy for display, never saved)."""
     snapshot = receipt.snapshot or {}
-    shown = copy.copy(app)
-    shown.data = snapshot.get("data") if isinstance(snapshot.get("data"), dict) else (app.data or {})
-    shown.score_inputs = snapshot.get("score_inputs") if isinstance(snapshot.get("score_inputs"), dict) \
+    data = snapshot.get("data") if isinstance(snapshot.get("data"), dict) else (app.data or {})
+    score_inputs = snapshot.get("score_inputs") if isinstance(snapshot.get("score_inputs"), dict) \
         else (app.score_inputs or {})
-    shown.save = access._not_saved
-    return shown
+    return display_copy(app, data=data, score_inputs=score_inputs)
 
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -275,7 +272,7 @@ def _local(at) -> str:
 
 
 def packet_context(app, receipt) -> dict:
-    from .selectors_review import review_form
+    from submissions.review.selectors import review_form
 
     snapshot = receipt.snapshot or {}
     org = snapshot.get("organization") or {}
@@ -353,7 +350,7 @@ def request_job(*, actor: Actor, kind: str, fmt: str, call, region, input_hash: 
                 receipt=None, organization=None):
     """Reuse the job built (or being built) from the same inputs, else create one and dispatch its
     task after the commit. Audited either way. Call inside a transaction."""
-    from .models import DocumentJob
+    from submissions.models import DocumentJob
 
     existing = (
         DocumentJob.objects.select_for_update()
@@ -371,7 +368,7 @@ def request_job(*, actor: Actor, kind: str, fmt: str, call, region, input_hash: 
                                                   "reused": existing is not None,
                                                   "application": application.pk if application else None})
     if existing is None:
-        from .tasks_packets import build_document
+        from submissions.documents.tasks import build_document
 
         transaction.on_commit(lambda: build_document.apply_async(args=[job.pk], task_id=job.task_id))
     return job
@@ -380,10 +377,10 @@ def request_job(*, actor: Actor, kind: str, fmt: str, call, region, input_hash: 
 @transaction.atomic
 def packet_request(*, actor: Actor, application):
     """Have the packet of the application's latest receipt built (or reuse the one built)."""
-    from .models import Application
+    from submissions.models import Application
 
     app = Application.objects.select_related("call", "region__province", "organization").get(pk=application.pk)
-    _require(access.can_request_packet(actor, app))
+    _require(can_request_packet(actor, app))
     receipt = app.receipts.order_by("-submitted_at", "-id").first()
     return request_job(
         actor=actor, kind=DocumentKind.PACKET, fmt=DocumentFormat.PDF, call=app.call, region=app.region,
@@ -394,7 +391,7 @@ def packet_request(*, actor: Actor, application):
 
 def latest_packet(actor: Actor, app):
     """The newest packet job of the application the actor may read (None: none yet)."""
-    return access.documents_visible(actor).filter(kind=DocumentKind.PACKET, application=app).first()
+    return documents_visible(actor).filter(kind=DocumentKind.PACKET, application=app).first()
 
 
 def download_name(job) -> str:

@@ -15,10 +15,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+
 def _declaration_columns(apps: list) -> tuple[list[str], dict[int, dict[str, str]]]:
     """The declarations of the calls of `apps` (one column per statement, in the forms' order; the
     same statement in two calls shares its column) and, per call, which column each path fills."""
-    from .forms import form_spec
+    from submissions.forms import form_spec
 
     texts: list[str] = []
     by_call: dict[int, dict[str, str]] = {}
@@ -39,14 +40,14 @@ def _bureau_score(app):
     """The bureau's score at the application's current level (annotated by the queue, else read)."""
     if hasattr(app, "bureau_score"):
         return app.bureau_score
-    from .models import Review
+    from submissions.models import Review
 
     return Review.objects.filter(application=app, level=app.level).values_list("score", flat=True).first()
 
 
 def applications_xlsx(applications: Iterable, *, title: str = "") -> bytes:
-    from .forms import get_path
-    from .selectors_review import declared_flag
+    from submissions.forms import get_path
+    from submissions.review.selectors import declared_flag
 
     apps = list(applications)
     declarations, by_call = _declaration_columns(apps)

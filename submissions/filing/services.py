@@ -48,13 +48,18 @@ from django.utils.translation import gettext as _
 from portal import access
 from portal.access import Actor
 from portal.models import Organization, validate_credit_code
-from portal.constants import Role
 from portal.services import audit_record
 from programs.constants import CallStatus, ConditionKind, StageLevel
-
-from . import workflow
-from .constants import EDITABLE_STATUSES, MemberRole, Status
-from .forms import (
+from programs.policy import (
+    call_kind_decision,
+    call_place_decision,
+    calls_visible,
+    can_view_call,
+)
+from submissions import workflow
+from submissions.constants import EDITABLE_STATUSES, MemberRole, Status
+from submissions.embargo import as_seen_by_applicant, with_applicant_view
+from submissions.forms import (
     FormSpec,
     clean_targets,
     form_spec,
@@ -64,7 +69,7 @@ from .forms import (
     set_path,
     value_of,
 )
-from .models import (
+from submissions.models import (
     Application,
     ApplicationMember,
     Attachment,
@@ -73,6 +78,16 @@ from .models import (
     Receipt,
     StageExtension,
 )
+from submissions.policy import (
+    applications_visible,
+    can_edit_application,
+    can_manage_application_members,
+    can_start_application,
+    can_upload_attachment,
+    draft_conflicts_visible,
+    writes_for_lead,
+)
+from submissions.returns import path_unlocked, returned_editable
 
 log = logging.getLogger(__name__)
 
@@ -498,9 +513,9 @@ def _receipt_number(app: Application, now: dt.datetime) -> str:
 @transaction.atomic
 def commitment_accept(*, actor: Actor, call, ip_address: str | None = None) -> CommitmentAcceptance:
     """The applicant read and accepted the call's commitment letter (stored with user, time and IP)."""
-    _require(access._applicant_ready(actor))
-    _require(access.can_view_call(actor, call))
-    _require(access.call_place_decision(actor.organization, call))
+    _require(access.can_file(actor))
+    _require(can_view_call(actor, call))
+    _require(call_place_decision(actor.organization, call))
     if not (call.commitment_text or "").strip():
         raise ValidationError(_("This call has no commitment letter."))
     acceptance = CommitmentAcceptance.objects.create(
@@ -556,10 +571,10 @@ def _initial_data(org: Organization, spec: FormSpec) -> dict:
 
 def application_start(*, actor: Actor, call, now: dt.datetime | None = None) -> Application:
     """Open a draft application of the actor's organization to `call` (after the commitment)."""
-    from .routing import routing_for
+    from submissions.routing import routing_for
 
     now = now or timezone.now()
-    _require(access.can_start_application(actor, call, now=now))
+    _require(can_start_application(actor, call, now=now))
     org = actor.organization
     if not commitment_accepted(call, org):
         raise ValidationError(_("Read and accept the commitment letter of the call first."), code="commitment")
@@ -691,9 +706,9 @@ def application_save_draft(*, actor: Actor, application: Application, base_versi
     with transaction.atomic():
         app = Application.objects.select_for_update(of=("self",)).select_related(
             "call__program", "organization", "region", "province").get(pk=application.pk)
-        decision = access.can_edit_application(actor, app)
+        decision = can_edit_application(actor, app)
         if not decision:
-            if access._is_lead(actor, app) and actor.role != Role.APPLICANT_VIEWER:
+            if writes_for_lead(actor, app):
                 # e.g. submitted meanwhile by the administrator: the typed text is kept
                 conflict = _keep_refused(app, actor, base_version, data, score_inputs)
                 return SaveOutcome(app, saved=False, conflict=conflict, refused=decision.reason)
@@ -715,10 +730,10 @@ def application_save_draft(*, actor: Actor, application: Application, base_versi
         old_typed = typed_inputs(spec, app.score_inputs)
         new_typed = {**old_typed, **typed}
         if app.status == Status.RETURNED:
-            everything, paths, _materials = access.returned_editable(app)
+            everything, paths, _materials = returned_editable(app)
             changed = changed_paths(app.data or {}, new_data) + [
                 f"inputs.{k}" for k in changed_paths(old_typed, new_typed)]
-            locked = [] if everything else [p for p in changed if not access.path_unlocked(p, paths)]
+            locked = [] if everything else [p for p in changed if not path_unlocked(p, paths)]
             if locked:
                 conflict = _keep_refused(app, actor, base_version, data, score_inputs)
                 return SaveOutcome(app, saved=False, conflict=conflict, locked=locked, refused=_(
@@ -743,7 +758,7 @@ def draft_conflict_resolve(*, actor: Actor, conflict: DraftConflict, keep: str) 
     if keep not in ("mine", "theirs"):
         raise ValidationError(_("Choose which version to keep."))
     app = conflict.application
-    if not access.draft_conflicts_visible(actor, app).filter(pk=conflict.pk).exists():
+    if not draft_conflicts_visible(actor, app).filter(pk=conflict.pk).exists():
         raise PermissionDenied(_("This refused save is not yours."))
     outcome = None
     with transaction.atomic():
@@ -764,20 +779,20 @@ def draft_conflict_resolve(*, actor: Actor, conflict: DraftConflict, keep: str) 
 
 def attachment_upload(*, actor: Actor, application: Application, material, file, filename: str | None = None,
                       now: dt.datetime | None = None) -> Attachment:
-    """Check a file by its content (submissions.uploads) and store it under a name the portal
+    """Check a file by its content (submissions.filing.uploads) and store it under a name the portal
     chooses, with its SHA-256. A refused file raises UploadRefused and stores nothing. The file
     replaces the current one of the slot (the previous one stays on record, not current)."""
-    from .uploads import check_upload
+    from submissions.filing.uploads import check_upload
 
     now = now or timezone.now()
-    _require(access.can_upload_attachment(actor, application, material))  # before reading the file
+    _require(can_upload_attachment(actor, application, material))  # before reading the file
     checked = check_upload(file=file, filename=filename if filename is not None else getattr(file, "name", ""),
                            material=material)
     stored_name = None
     try:
         with transaction.atomic():
             app = Application.objects.select_for_update(of=("self",)).select_related("call__program").get(pk=application.pk)
-            _require(access.can_upload_attachment(actor, app, material))
+            _require(can_upload_attachment(actor, app, material))
             attachment = Attachment(
                 application=app, material=material, original_name=checked.name, content_type=checked.content_type,
                 size=checked.size, sha256=checked.sha256, uploaded_by=actor.user, uploaded_at=now,
@@ -804,7 +819,7 @@ def attachment_upload(*, actor: Actor, application: Application, material, file,
 def attachment_remove(*, actor: Actor, attachment: Attachment) -> Attachment:
     """Take a file out of its slot (the file and its row stay on record, no longer current)."""
     app = Application.objects.select_for_update(of=("self",)).select_related("call__program").get(pk=attachment.application_id)
-    _require(access.can_upload_attachment(actor, app, attachment.material))
+    _require(can_upload_attachment(actor, app, attachment.material))
     Attachment.objects.filter(pk=attachment.pk).update(is_current=False)
     attachment.is_current = False
     audit_record(actor=actor, action="application.remove_attachment", obj=app, province=app.province,
@@ -841,7 +856,7 @@ def _record_self_assessment(actor: Actor, app: Application, spec: FormSpec) -> N
 
 
 def _submit(*, actor: Actor, application: Application, now: dt.datetime | None, name: str) -> Receipt:
-    from .routing import routing_for
+    from submissions.routing import routing_for
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -920,7 +935,7 @@ def member_invite(*, actor: Actor, application: Application, name: str, credit_c
     with transaction.atomic():
         app = Application.objects.select_for_update(of=("self",)).select_related("call__program", "organization").get(
             pk=application.pk)
-        _require(access.can_manage_application_members(actor, app))
+        _require(can_manage_application_members(actor, app))
         validate_credit_code(credit_code)
         if not name:
             raise ValidationError(_("Give the name of the member unit."))
@@ -961,7 +976,7 @@ def member_invite(*, actor: Actor, application: Application, name: str, credit_c
 def member_remove(*, actor: Actor, member: ApplicationMember) -> None:
     with transaction.atomic():
         app = Application.objects.select_for_update(of=("self",)).select_related("call__program").get(pk=member.application_id)
-        _require(access.can_manage_application_members(actor, app))
+        _require(can_manage_application_members(actor, app))
         if member.role == MemberRole.LEAD:
             raise ValidationError(_("The lead unit cannot be removed."))
         audit_record(actor=actor, action="application.member_remove", obj=app, province=app.province,
@@ -989,15 +1004,15 @@ def member_invitations_claim(*, organization: Organization) -> int:
 
 def applications_for_list(actor: Actor):
     """The actor's applications, with what a list row shows, in a constant number of queries. For
-    an applicant, annotated with what it sees of them (`access.with_applicant_view`: a decision
+    an applicant, annotated with what it sees of them (`with_applicant_view`: a decision
     stays internal until the call's result list is published)."""
     qs = (
-        access.applications_visible(actor)
+        applications_visible(actor)
         .select_related("call__program", "call__province", "organization", "region", "province")
         .prefetch_related(stages_prefetch("call__"))
         .order_by("-updated_at", "-id")
     )
-    return access.with_applicant_view(qs) if actor.is_applicant else qs
+    return with_applicant_view(qs) if actor.is_applicant else qs
 
 
 @dataclass
@@ -1019,7 +1034,7 @@ def policy_rows(actor: Actor, *, figures: Mapping | None = None, now: dt.datetim
     org = actor.organization
     figures = dict(figures or {})
     calls = (
-        access.calls_visible(actor).filter(status__in=[CallStatus.PUBLISHED, CallStatus.CLOSED])
+        calls_visible(actor).filter(status__in=[CallStatus.PUBLISHED, CallStatus.CLOSED])
         .select_related("program", "province", "issuing_region")
         .prefetch_related(stages_prefetch(), "conditions")
         .order_by("-year", "code")
@@ -1027,15 +1042,15 @@ def policy_rows(actor: Actor, *, figures: Mapping | None = None, now: dt.datetim
     live = {}
     if org is not None:
         apps = Application.objects.filter(organization=org).exclude(status=Status.WITHDRAWN).select_related("call")
-        for app in access.with_applicant_view(apps):
-            live[app.call_id] = access.as_seen_by_applicant(app)
+        for app in with_applicant_view(apps):
+            live[app.call_id] = as_seen_by_applicant(app)
     rows = []
     for call in calls:
         reasons: list[str] = []
         unsettled: list[str] = []
         deadline = filing_deadline(call=call, region=org.region) if org else FilingDeadline(None, None)
         if org is not None:
-            for decision in (access.call_place_decision(org, call), access.call_kind_decision(org, call)):
+            for decision in (call_place_decision(org, call), call_kind_decision(org, call)):
                 if not decision:
                     reasons.append(decision.reason)
         if call.status != CallStatus.PUBLISHED:

@@ -23,16 +23,32 @@ from django.views.decorators.http import require_POST
 from portal import access
 from portal.constants import RegionLevel
 from portal.models import Region
-
-from . import review as services
-from . import workflow
-from .constants import Level, Status
-from .deadlines import bureau_deadline, check_bureau_deadline
-from .exports import applications_xlsx
-from .models import Attachment, SiteVisitPhoto
-from .quotas import quota_region_for, quota_status, quota_statuses
-from .routing import route_steps
-from .selectors_review import (
+from programs.policy import (
+    can_grant_quota_exception,
+    can_publish_results,
+    can_view_call,
+)
+from submissions import workflow
+from submissions.constants import Level, Status
+from submissions.deadlines import bureau_deadline, check_bureau_deadline
+from submissions.embargo import (
+    application_timeline,
+    as_seen_by_applicant,
+    published_results,
+)
+from submissions.models import Attachment, SiteVisitPhoto
+from submissions.policy import (
+    applications_visible,
+    can_review_application,
+    can_view_application,
+    can_view_review,
+    conflict_declarations_visible,
+    site_visits_visible,
+)
+from submissions.quotas import quota_region_for, quota_status, quota_statuses
+from submissions.review import services
+from submissions.review.exports import applications_xlsx
+from submissions.review.selectors import (
     QueueParams,
     queue_base,
     queue_filter_options,
@@ -41,6 +57,7 @@ from .selectors_review import (
     review_form,
     review_queue,
 )
+from submissions.routing import route_steps
 
 INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"}
 
@@ -54,7 +71,7 @@ def _get_app(actor, pk: int):
     app = review_application(actor, pk)
     if app is None:
         raise Http404(_("No such application in your scope."))
-    decision = access.can_view_review(actor, app)
+    decision = can_view_review(actor, app)
     if not decision:
         raise PermissionDenied(decision.reason)
     return app
@@ -202,7 +219,7 @@ def detail(request, pk: int):
             quota = quota_status(call=app.call, region=region, level=app.level)
             if quota.quota is None:
                 quota = None
-    can_review = bool(access.can_review_application(actor, app)) and app.status in services.REVIEWABLE
+    can_review = bool(can_review_application(actor, app)) and app.status in services.REVIEWABLE
     targets = _return_targets(request, app, file["rubric"])
     form = review_form(app, inputs=file["inputs"] or {}, corrections=file["corrections"])
     return render(request, "submissions/review/detail.html", {
@@ -216,7 +233,7 @@ def detail(request, pk: int):
         "deadline": deadline,
         "quota": quota,
         "steps": route_steps(call=app.call, organization=app.organization, routing=app.routing or None),
-        "timeline": list(access.application_timeline(actor, app)),
+        "timeline": list(application_timeline(actor, app)),
         "return_targets": targets,
         "reason_rows": range(3),
         "today": timezone.localdate(),
@@ -378,7 +395,7 @@ def photo(request, pk: int):
     actor = request.actor
     _review_side(actor)
     row = SiteVisitPhoto.objects.filter(
-        pk=pk, visit__in=access.site_visits_visible(actor).values("pk")).first()
+        pk=pk, visit__in=site_visits_visible(actor).values("pk")).first()
     if row is None:
         raise Http404(_("No such file."))
     return _stream(row.file, row.original_name, row.content_type)
@@ -404,23 +421,23 @@ def _stream(field, name: str, content_type: str):
 def timeline(request, pk: int):
     """The application's timeline: for everyone who may see the application (applicants too)."""
     actor = request.actor
-    app = access.applications_visible(actor).filter(pk=pk).first()
+    app = applications_visible(actor).filter(pk=pk).first()
     if app is None:
         raise Http404(_("No such application."))
-    decision = access.can_view_application(actor, app)
+    decision = can_view_application(actor, app)
     if not decision:
         raise Http404(decision.reason)
     published = app.call_id and _published(app.call)
     return render(request, "submissions/review/timeline.html", {
-        "app": access.as_seen_by_applicant(app) if actor.is_applicant else app,
-        "timeline": list(access.application_timeline(actor, app)),
+        "app": as_seen_by_applicant(app) if actor.is_applicant else app,
+        "timeline": list(application_timeline(actor, app)),
         "published": published,
-        "review_side": bool(access.can_view_review(actor, app)),
+        "review_side": bool(can_view_review(actor, app)),
     })
 
 
 def _published(call):
-    from .models import ResultPublication
+    from submissions.models import ResultPublication
 
     return ResultPublication.objects.filter(call=call).order_by("-published_at").first()
 
@@ -448,7 +465,7 @@ def sign_off(request):
         return redirect("review-sign-off")
     candidates = list(services.sign_off_candidates(actor).select_related("organization", "call", "region__city")
                       .order_by("call_id", "organization__name"))
-    from .models import Review
+    from submissions.models import Review
 
     scores = {(r.application_id, r.level): r for r in Review.objects.filter(application__in=[a.pk for a in candidates])}
     batches: dict = {}
@@ -471,7 +488,6 @@ def sign_off(request):
 
 
 def _calls_of_province(actor):
-    from programs.models import Call
     from programs.selectors import catalogue
 
     region = actor.region
@@ -519,7 +535,7 @@ def quotas(request):
         rows = [s for s in quota_statuses(calls=[call], regions=cities, level=Level.CITY)
                 + quota_statuses(calls=[call], regions=counties, level=Level.COUNTY) if s.quota or s.used]
         regions_for_exceptions = cities + counties
-    from .models import QuotaException
+    from submissions.models import QuotaException
 
     exceptions = []
     if call is not None:
@@ -527,7 +543,7 @@ def quotas(request):
                           .select_related("region", "granted_by").order_by("-granted_at"))
     return render(request, "submissions/review/quotas.html", {
         "calls": calls, "call": call, "rows": rows, "exceptions": exceptions,
-        "can_grant": call is not None and bool(access.can_grant_quota_exception(actor, call)),
+        "can_grant": call is not None and bool(can_grant_quota_exception(actor, call)),
         "regions": regions_for_exceptions,
     })
 
@@ -540,12 +556,11 @@ def deadlines(request):
     actor = request.actor
     _review_side(actor)
     from programs.models import Stage
-
-    from .deadlines import DeadlineBook
+    from submissions.deadlines import DeadlineBook
 
     if request.method == "POST":
         stage = Stage.objects.select_related("call").filter(pk=request.POST.get("stage") or 0).first()
-        if stage is None or not access.can_view_call(actor, stage.call):
+        if stage is None or not can_view_call(actor, stage.call):
             raise Http404(_("No such stage."))
         region = Region.objects.filter(pk=request.POST.get("region") or 0).first() if request.POST.get("region") else None
         try:
@@ -598,7 +613,7 @@ def conflicts(request):
                 messages.success(request, _("Your declaration has been recorded; you will not review this applicant."))
         return redirect("review-conflicts")
     return render(request, "submissions/review/conflicts.html", {
-        "declarations": list(access.conflict_declarations_visible(actor).order_by("-declared_at")),
+        "declarations": list(conflict_declarations_visible(actor).order_by("-declared_at")),
     })
 
 
@@ -611,12 +626,12 @@ def results(request, code: str):
     from programs.models import Call
 
     call = Call.objects.select_related("province").filter(code=code).first()
-    if call is None or not access.can_view_call(actor, call):
+    if call is None or not can_view_call(actor, call):
         raise Http404(_("No such call."))
-    can_publish = bool(access.can_publish_results(actor, call))
+    can_publish = bool(can_publish_results(actor, call))
     if request.method == "POST":
         if not can_publish:
-            raise PermissionDenied(access.can_publish_results(actor, call).reason)
+            raise PermissionDenied(can_publish_results(actor, call).reason)
         try:
             services.results_publish(actor=actor, call=call, note=request.POST.get("note", ""))
         except ValidationError as exc:
@@ -627,14 +642,14 @@ def results(request, code: str):
     publication = _published(call)
     if publication is None and not can_publish:
         raise Http404(_("The results of this call have not been published."))
-    from .models import Application
+    from submissions.models import Application
 
     if can_publish:  # the province sees the list as it stands (what the next publication will show)
         decided = list(Application.objects.filter(call=call, status__in=[Status.APPROVED, Status.PILOT])
                        .select_related("organization", "region")
                        .order_by("status", "region__code", "organization__name"))
     else:  # everyone else: the list as it was published
-        decided = list(access.published_results(publication))
+        decided = list(published_results(publication))
     return render(request, "submissions/review/results.html", {
         "call": call, "publication": publication, "decided": decided, "can_publish": can_publish,
     })

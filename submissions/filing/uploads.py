@@ -16,7 +16,7 @@ and before anything is stored:
 The SHA-256 and the size are computed while streaming the file in chunks. The stored name is
 chosen by `submissions.models.attachment_path` (a random hex name); the user's name is data only.
 `attachment_response` streams a file with ``Content-Disposition``, ``X-Content-Type-Options:
-nosniff`` and no caching; the views call it after `portal.access.can_view_attachment`.
+nosniff`` and no caching; the views call it after `submissions.policy.can_view_attachment`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_review as v
+from submissions.review import views as v
 
 urlpatterns = [
     path("review/", v.queue, name="review-queue"),

@@ -28,14 +28,28 @@ from portal.constants import RegionLevel
 from portal.models import Organization, Region
 from programs.api import run_service
 from programs.models import Call, Stage
-
-from . import review as services
-from .constants import Level, Status
-from .deadlines import bureau_deadline
-from .exports import applications_xlsx
-from .models import Application, ConflictDeclaration, QuotaException, ResultPublication, StageExtension
-from .quotas import quota_region_for, quota_status, quota_statuses
-from .selectors_review import SORTS, QueueParams, filter_queue, review_file
+from programs.policy import calls_visible, can_view_call
+from submissions.constants import Level, Status
+from submissions.deadlines import bureau_deadline
+from submissions.embargo import application_timeline, published_results
+from submissions.models import (
+    Application,
+    ConflictDeclaration,
+    QuotaException,
+    ResultPublication,
+    StageExtension,
+)
+from submissions.policy import (
+    applications_visible,
+    can_view_application,
+    can_view_review,
+    conflict_declarations_visible,
+    review_applications_visible,
+)
+from submissions.quotas import quota_region_for, quota_status, quota_statuses
+from submissions.review import services
+from submissions.review.exports import applications_xlsx
+from submissions.review.selectors import SORTS, QueueParams, filter_queue, review_file
 
 # --- output -------------------------------------------------------------------------------------------
 
@@ -145,7 +159,7 @@ class ReviewFileSerializer(QueueApplicationSerializer):
         return SiteVisitOutSerializer(self._file(obj)["visits"], many=True).data
 
     def get_timeline(self, obj) -> list[dict]:
-        return TimelineEntrySerializer(access.application_timeline(self.context["actor"], obj), many=True).data
+        return TimelineEntrySerializer(application_timeline(self.context["actor"], obj), many=True).data
 
     def get_scores(self, obj) -> dict | None:
         return self._file(obj)["scores"]
@@ -274,11 +288,11 @@ class ReviewApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     def _app(self, pk) -> Application:
         actor = _actor(self.request)
-        app = access.review_applications_visible(actor).select_related("call", "organization", "region__city",
+        app = review_applications_visible(actor).select_related("call", "organization", "region__city",
                                                                        "province").filter(pk=pk).first()
         if app is None:
             raise NotFound()
-        decision = access.can_view_review(actor, app)
+        decision = can_view_review(actor, app)
         if not decision:
             raise PermissionDenied(decision.reason)
         return app
@@ -386,10 +400,10 @@ class ReviewApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def timeline(self, request, pk=None):
         """The timeline: also for the applicant of the application (transitions only)."""
         actor = _actor(request)
-        app = access.applications_visible(actor).filter(pk=pk).first()
-        if app is None or not access.can_view_application(actor, app):
+        app = applications_visible(actor).filter(pk=pk).first()
+        if app is None or not can_view_application(actor, app):
             raise NotFound()
-        return Response(TimelineEntrySerializer(access.application_timeline(actor, app), many=True).data)
+        return Response(TimelineEntrySerializer(application_timeline(actor, app), many=True).data)
 
     @extend_schema(parameters=QUEUE_PARAMETERS, responses=inline_serializer(
         "ReviewQueueCounts", {"counts": serializers.DictField(child=serializers.IntegerField()),
@@ -425,7 +439,7 @@ class ReviewApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def sign_off(self, request):
         data = self._input(SignOffInput)
         call = Call.objects.filter(code=data["call"]).first()
-        if call is None or not access.can_view_call(_actor(request), call):
+        if call is None or not can_view_call(_actor(request), call):
             raise NotFound()
         outcome = run_service(services.sign_off_batch, actor=_actor(request), call=call,
                               applications=data["ids"] or None)
@@ -464,7 +478,7 @@ class QuotaViewSet(viewsets.GenericViewSet):
         if not (actor.is_bureau or actor.is_provincial or actor.is_operator):
             raise PermissionDenied()
         call = Call.objects.filter(code=request.query_params.get("call", "")).first()
-        if call is None or not access.can_view_call(actor, call):
+        if call is None or not can_view_call(actor, call):
             raise NotFound()
         own = actor.region
         if actor.is_operator or actor.is_provincial:
@@ -511,7 +525,7 @@ class QuotaExceptionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, view
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        if not access.can_view_call(_actor(request), v["call"]):
+        if not can_view_call(_actor(request), v["call"]):
             raise NotFound()
         exc = run_service(services.quota_exception_grant, actor=_actor(request), call=v["call"], region=v["region"],
                           extra=v["extra"], reason=v["reason"])
@@ -550,7 +564,7 @@ class StageExtensionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, view
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        if not access.can_view_call(_actor(request), v["stage"].call):
+        if not can_view_call(_actor(request), v["stage"].call):
             raise NotFound()
         ext = run_service(services.stage_extend, actor=_actor(request), stage=v["stage"],
                           new_deadline=v["new_deadline"], reason=v["reason"], region=v.get("region"))
@@ -574,7 +588,7 @@ class ConflictDeclarationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin,
     filter_backends: list = []
 
     def get_queryset(self):
-        return access.conflict_declarations_visible(_actor(self.request)).order_by("-declared_at")
+        return conflict_declarations_visible(_actor(self.request)).order_by("-declared_at")
 
     def create(self, request, *args, **kwargs):
         data = self.get_serializer(data=request.data)
@@ -601,7 +615,7 @@ class ResultPublicationSerializer(serializers.ModelSerializer):
     def get_results(self, obj) -> list[dict]:
         return [
             {"organization": a.organization.name, "region": a.region.code, "status": a.status}
-            for a in access.published_results(obj)
+            for a in published_results(obj)
         ]
 
 
@@ -613,14 +627,14 @@ class ResultPublicationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, v
 
     def get_queryset(self):
         actor = _actor(self.request)
-        return ResultPublication.objects.filter(call__in=access.calls_visible(actor).values("pk")).select_related(
+        return ResultPublication.objects.filter(call__in=calls_visible(actor).values("pk")).select_related(
             "call", "published_by").order_by("-published_at")
 
     def create(self, request, *args, **kwargs):
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         call = data.validated_data["call"]
-        if not access.can_view_call(_actor(request), call):
+        if not can_view_call(_actor(request), call):
             raise NotFound()
         publication = run_service(services.results_publish, actor=_actor(request), call=call,
                                   note=data.validated_data.get("note", ""))

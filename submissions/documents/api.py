@@ -19,11 +19,13 @@ from rest_framework.response import Response
 
 from portal import access
 from programs.api import run_service
-
-from . import packets, summary
-from .constants import DocumentFormat, DocumentKind
-from .models import DocumentJob
-from .views_packets import file_response, visible_job
+from programs.policy import calls_visible
+from submissions.constants import DocumentFormat, DocumentKind
+from submissions.documents import packet as packets
+from submissions.documents import summary
+from submissions.documents.views import file_response, visible_job
+from submissions.models import DocumentJob
+from submissions.policy import applications_visible, documents_visible
 
 
 class DocumentJobSerializer(serializers.ModelSerializer):
@@ -62,7 +64,7 @@ class DocumentJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     filter_backends = []
 
     def get_queryset(self):
-        qs = access.documents_visible(access.actor_of(self.request))
+        qs = documents_visible(access.actor_of(self.request))
         kind = self.request.query_params.get("kind")
         if kind in DocumentKind.values:
             qs = qs.filter(kind=kind)
@@ -84,7 +86,7 @@ class DocumentJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         body = PacketRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         actor = access.actor_of(request)
-        app = access.applications_visible(actor).filter(pk=body.validated_data["application"]).first()
+        app = applications_visible(actor).filter(pk=body.validated_data["application"]).first()
         if app is None:
             raise NotFound()
         job = run_service(packets.packet_request, actor=actor, application=app)
@@ -97,7 +99,7 @@ class DocumentJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         body.is_valid(raise_exception=True)
         actor = access.actor_of(request)
         ref = body.validated_data["call"]
-        calls = access.calls_visible(actor)
+        calls = calls_visible(actor)
         call = calls.filter(code=ref).first() or (calls.filter(pk=int(ref)).first() if ref.isdigit() else None)
         if call is None:
             raise NotFound()

@@ -30,18 +30,25 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ParseError, PermissionDenied, ValidationError
+from rest_framework.exceptions import (
+    NotFound,
+    ParseError,
+    PermissionDenied,
+    ValidationError,
+)
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from portal import access
 from programs.api import run_service
-
-from . import services
-from .constants import MemberRole
-from .forms import form_spec
-from .models import Attachment
-from .uploads import UploadRefused, attachment_response
+from programs.policy import calls_visible
+from submissions.constants import MemberRole
+from submissions.embargo import as_seen_by_applicant
+from submissions.filing import services
+from submissions.filing.uploads import UploadRefused, attachment_response
+from submissions.forms import form_spec
+from submissions.models import Attachment
+from submissions.policy import can_start_application, can_view_attachment
 
 
 class DecimalJSONParser(JSONParser):
@@ -116,7 +123,7 @@ class ApplicationListSerializer(serializers.Serializer):
     def to_representation(self, instance):
         actor = self.context.get("actor")
         if actor is not None and actor.is_applicant:  # a decision shows once the result list is published
-            instance = access.as_seen_by_applicant(instance)
+            instance = as_seen_by_applicant(instance)
         return super().to_representation(instance)
 
     def get_role(self, obj) -> str:
@@ -230,14 +237,14 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         actor = self._actor()
         body = CreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        call = access.calls_visible(actor).filter(code=body.validated_data["call"]).first()
+        call = calls_visible(actor).filter(code=body.validated_data["call"]).first()
         if call is None:
             raise NotFound(_("No such call."))
         if (call.commitment_text or "").strip() and not services.commitment_accepted(call, actor.organization):
             if not body.validated_data["accept_commitment"]:
                 raise ValidationError({"accept_commitment": [_("Read and accept the commitment letter of the call "
                                                                "first (accept_commitment: true).")]})
-            decision = access.can_start_application(actor, call)
+            decision = can_start_application(actor, call)
             if not decision:
                 raise PermissionDenied(decision.reason)
             run_service(services.commitment_accept, actor=actor, call=call, ip_address=request.META.get("REMOTE_ADDR"))
@@ -375,7 +382,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def attachment(self, request, pk=None, attachment_id=None):
         app = self.get_object()
         attachment = app.attachments.filter(pk=attachment_id).select_related("application").first()
-        if attachment is None or not access.can_view_attachment(access.actor_of(request), attachment):
+        if attachment is None or not can_view_attachment(access.actor_of(request), attachment):
             raise NotFound()
         return attachment_response(attachment)
 

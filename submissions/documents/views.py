@@ -1,6 +1,6 @@
 """Pages for the documents built in tasks: ask for an application's packet or a county summary
 table, read a job's status, download a built file. Every file is served here after the access
-layer (portal.access.can_view_document): a user who may not read a document gets 404, as if it
+layer (submissions.policy.can_view_document): a user who may not read a document gets 404, as if it
 did not exist; a file shows only once it is complete."""
 
 from __future__ import annotations
@@ -16,9 +16,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal import access
-
-from . import packets, summary
-from .constants import DocumentStatus
+from programs.policy import calls_visible
+from submissions.constants import DocumentStatus
+from submissions.documents import packet as packets
+from submissions.documents import summary
+from submissions.policy import (
+    applications_visible,
+    can_view_document,
+    documents_visible,
+)
 
 
 def _back(request, default: str):
@@ -31,8 +37,8 @@ def _back(request, default: str):
 
 def visible_job(actor, pk: int):
     """The job if the actor may read it, else 404 (the same answer as for a job that does not exist)."""
-    job = access.documents_visible(actor).filter(pk=pk).first()
-    if job is None or not access.can_view_document(actor, job):
+    job = documents_visible(actor).filter(pk=pk).first()
+    if job is None or not can_view_document(actor, job):
         raise Http404(_("No such document in your scope."))
     return job
 
@@ -59,7 +65,7 @@ def file_response(job) -> FileResponse:
 @require_POST
 def packet_request(request, pk: int):
     actor = access.actor_of(request)
-    app = access.applications_visible(actor).filter(pk=pk).first()
+    app = applications_visible(actor).filter(pk=pk).first()
     if app is None:
         raise Http404(_("No such application in your scope."))
     default = reverse("applicant-application" if actor.is_applicant else "review-detail", args=[app.pk])
@@ -78,7 +84,7 @@ def packet_request(request, pk: int):
 @require_POST
 def summary_request(request):
     actor = access.actor_of(request)
-    call = access.calls_visible(actor).filter(pk=request.POST.get("call") or 0).first() \
+    call = calls_visible(actor).filter(pk=request.POST.get("call") or 0).first() \
         if str(request.POST.get("call") or "").isdigit() else None
     if call is None:
         raise Http404(_("No such call."))

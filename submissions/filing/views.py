@@ -18,11 +18,19 @@ from django.views.decorators.http import require_POST
 
 from portal import access
 from portal.audit_labels import action_label
+from programs.policy import can_view_call
 from programs.selectors import call_detail_queryset
-
-from . import services
-from .constants import FINAL_STATUSES, Level, MemberRole, Status
-from .forms import (
+from submissions.constants import FINAL_STATUSES, Level, MemberRole, Status
+from submissions.embargo import application_timeline, as_seen_by_applicant
+from submissions.filing import services
+from submissions.filing.uploads import (
+    UploadRefused,
+    accept_attribute,
+    allowed_types,
+    attachment_response,
+    describe_types,
+)
+from submissions.forms import (
     ANNUAL_FIGURES,
     BUREAU_KEYS,
     CommitmentForm,
@@ -34,9 +42,20 @@ from .forms import (
     form_spec,
     value_of,
 )
-from .models import Attachment
-from .uploads import UploadRefused, accept_attribute, allowed_types, attachment_response, describe_types
-from .workflow import TRANSITIONS
+from submissions.models import Attachment
+from submissions.policy import (
+    applications_visible,
+    can_edit_application,
+    can_manage_application_members,
+    can_start_application,
+    can_submit_application,
+    can_upload_attachment,
+    can_view_attachment,
+    can_withdraw_application,
+    draft_conflicts_visible,
+)
+from submissions.returns import path_unlocked, returned_editable
+from submissions.workflow import TRANSITIONS
 
 
 def _actor(request):
@@ -126,7 +145,7 @@ def apply(request, code: str):
         status=Status.WITHDRAWN).first()
     if existing:
         return redirect("applicant-application-edit", pk=existing.pk)
-    decision = access.can_start_application(actor, call)
+    decision = can_start_application(actor, call)
     form = CommitmentForm(request.POST or None)
     has_letter = bool((call.commitment_text or "").strip())
     if request.method == "POST":
@@ -156,20 +175,20 @@ def _field_row(f, app, locked_all, unlocked, data=None, inputs=None):
     data = app.data if data is None else data
     inputs = app.score_inputs if inputs is None else inputs
     value = value_of(f, data or {}, inputs or {})
-    locked = locked_all or (unlocked is not None and not access.path_unlocked(f.path, unlocked))
+    locked = locked_all or (unlocked is not None and not path_unlocked(f.path, unlocked))
     return {"f": f, "name": f.path, "value": "" if value is None else value, "locked": locked}
 
 
 def _unlocked(app):
     if app.status != Status.RETURNED:
         return None
-    everything, paths, _materials = access.returned_editable(app)
+    everything, paths, _materials = returned_editable(app)
     return None if everything else paths
 
 
 def form_context(actor, app, spec=None):
     spec = spec or form_spec(app.call)
-    can_edit = access.can_edit_application(actor, app)
+    can_edit = can_edit_application(actor, app)
     locked_all = not can_edit
     unlocked = _unlocked(app)
     row = lambda f: _field_row(f, app, locked_all, unlocked)  # noqa: E731
@@ -183,7 +202,7 @@ def form_context(actor, app, spec=None):
             outline_parts.append({"title": part.title, "fields": [
                 row(f) for f in spec.section_fields() if f.path.split(".", 1)[1] in {s.key for s in part.sections}]})
     targets = clean_targets((app.data or {}).get("targets"), spec.outline) if spec.outline else []
-    targets_locked = locked_all or (unlocked is not None and not access.path_unlocked("targets", unlocked))
+    targets_locked = locked_all or (unlocked is not None and not path_unlocked("targets", unlocked))
     blank_rows = 0 if targets_locked else 2
     target_rows = [[{"key": k, "value": r.get(k, "")} for k, _h in spec.outline.columns] for r in targets] + [
         [{"key": k, "value": ""} for k, _h in spec.outline.columns] for _i in range(blank_rows)] if spec.outline else []
@@ -193,12 +212,12 @@ def form_context(actor, app, spec=None):
         current = next((a for a in attachments if a.material_id == m.pk and a.is_current), None)
         slots.append({
             "material": m, "current": current, "types": describe_types(allowed_types(m)),
-            "accept": accept_attribute(m), "can_upload": access.can_upload_attachment(actor, app, m),
+            "accept": accept_attribute(m), "can_upload": can_upload_attachment(actor, app, m),
             "history": [a for a in attachments if a.material_id == m.pk and not a.is_current],
         })
     figures = services.condition_figures(spec, app.data or {}, app.score_inputs or {})
     members = list(app.members.select_related("organization").order_by("role", "id"))
-    conflicts = list(access.draft_conflicts_visible(actor, app).filter(resolved_at__isnull=True,
+    conflicts = list(draft_conflicts_visible(actor, app).filter(resolved_at__isnull=True,
                                                                        user=actor.user)[:5])
     return {
         "app": app, "spec": spec, "can_edit": can_edit, "locked_all": locked_all,
@@ -208,7 +227,7 @@ def form_context(actor, app, spec=None):
         "target_rows": target_rows, "targets_locked": targets_locked,
         "slots": slots, "calc": services.score_panel(spec, app.score_inputs or {}),
         "condition_rows": services.condition_rows(spec, figures), "members": members,
-        "can_manage_members": access.can_manage_application_members(actor, app) if spec.multi else None,
+        "can_manage_members": can_manage_application_members(actor, app) if spec.multi else None,
         "member_form": MemberInviteForm(), "upload_form": UploadForm(), "conflicts": conflicts,
         "return_reasons": _reasons(app), "deadline": services.next_deadline(app),
         "is_lead": app.organization_id == actor.organization.pk,
@@ -247,7 +266,7 @@ def application_edit(request, pk: int):
             return redirect("applicant-conflict", pk=app.pk, conflict_id=outcome.conflict.pk)
         return redirect("applicant-application-edit", pk=app.pk)
     return render(request, "submissions/applicant/form.html",
-                  form_context(actor, access.as_seen_by_applicant(app), spec))
+                  form_context(actor, as_seen_by_applicant(app), spec))
 
 
 @login_required
@@ -363,9 +382,9 @@ def attachment_download(request, pk: int, attachment_id: int):
     actor = _actor(request)
     attachment = Attachment.objects.select_related("application", "material").filter(
         pk=attachment_id, application_id=pk).first()
-    if attachment is None or not access.applications_visible(actor).filter(pk=pk).exists():
+    if attachment is None or not applications_visible(actor).filter(pk=pk).exists():
         raise Http404(_("No such file in your scope."))
-    decision = access.can_view_attachment(actor, attachment)
+    decision = can_view_attachment(actor, attachment)
     if not decision:
         raise Http404(decision.reason)
     return attachment_response(attachment, inline=request.GET.get("inline") == "1")
@@ -374,7 +393,7 @@ def attachment_download(request, pk: int, attachment_id: int):
 def material_template(request, code: str, material_id: int):
     actor = _actor(request)
     call = call_detail_queryset(actor).filter(code=code).first()
-    if call is None or not access.can_view_call(actor, call):
+    if call is None or not can_view_call(actor, call):
         raise Http404
     material = call.materials.filter(pk=material_id).first()
     if material is None or not material.template:
@@ -420,7 +439,7 @@ def application_submit(request, pk: int):
     elif app.status in (Status.DRAFT, Status.RETURNED):
         problems = services.submission_problems(app)
     decision = TRANSITIONS[name].rule(actor, app) if app.status in TRANSITIONS[name].sources else None
-    shown = access.as_seen_by_applicant(app)
+    shown = as_seen_by_applicant(app)
     return render(request, "submissions/applicant/submit.html", {
         "app": shown, "problems": problems, "decision": decision, "resubmit": resubmit,
         "deadline": services.next_deadline(shown),
@@ -435,7 +454,7 @@ def receipt_detail(request, pk: int, receipt_id: int):
     if receipt is None:
         raise Http404
     return render(request, "submissions/applicant/receipt.html", {
-        "app": access.as_seen_by_applicant(app), "receipt": receipt,
+        "app": as_seen_by_applicant(app), "receipt": receipt,
         "verified": services.fingerprint(receipt.snapshot) == receipt.fingerprint,
         "attachments": receipt.snapshot.get("attachments", []), "members": receipt.snapshot.get("members", []),
     })
@@ -502,7 +521,7 @@ def member_remove(request, pk: int, member_id: int):
 def conflict_detail(request, pk: int, conflict_id: int):
     actor = _require_applicant(request)
     app = _app_or_404(actor, pk)
-    conflict = access.draft_conflicts_visible(actor, app).filter(pk=conflict_id).first()
+    conflict = draft_conflicts_visible(actor, app).filter(pk=conflict_id).first()
     if conflict is None:
         raise Http404
     if request.method == "POST":
@@ -531,7 +550,7 @@ def conflict_detail(request, pk: int, conflict_id: int):
                      "theirs": (app.data or {}).get("targets"),
                      "differs": conflict.data.get("targets") != (app.data or {}).get("targets")})
     return render(request, "submissions/applicant/conflict.html",
-                  {"app": access.as_seen_by_applicant(app), "conflict": conflict, "rows": rows})
+                  {"app": as_seen_by_applicant(app), "conflict": conflict, "rows": rows})
 
 
 # --- 我的业务 ------------------------------------------------------------------------------------
@@ -546,7 +565,7 @@ def application_list(request):
         qs = qs.filter(applicant_status=status)  # by the status the applicant sees
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     rows = []
-    for app in map(access.as_seen_by_applicant, page.object_list):
+    for app in map(as_seen_by_applicant, page.object_list):
         rows.append({
             "app": app, "is_lead": app.organization_id == actor.organization.pk,
             "deadline": services.next_deadline(app), "last_action": action_label(f"application.{app.last_action}")
@@ -562,7 +581,7 @@ def application_detail(request, pk: int):
     actor = _require_applicant(request)
     app = _app_or_404(actor, pk)
     timeline = []
-    for entry in access.application_timeline(actor, app):
+    for entry in application_timeline(actor, app):
         own = entry.actor_organization in (app.organization.name,)
         timeline.append({
             "entry": entry, "label": action_label(entry.action),
@@ -570,15 +589,15 @@ def application_detail(request, pk: int):
             "from": _status_label(entry.from_state), "to": _status_label(entry.to_state),
         })
     attachments = list(app.attachments.filter(is_current=True).select_related("material"))
-    shown = access.as_seen_by_applicant(app)  # a decision shows once the call's result list is published
+    shown = as_seen_by_applicant(app)  # a decision shows once the call's result list is published
     return render(request, "submissions/applicant/detail.html", {
         "app": shown, "timeline": timeline, "attachments": attachments,
         "receipts": list(app.receipts.order_by("-submitted_at")),
         "members": list(app.members.select_related("organization").order_by("role", "id")),
         "is_lead": app.organization_id == actor.organization.pk,
-        "can_edit": access.can_edit_application(actor, app),
-        "can_submit": access.can_submit_application(actor, app),
-        "can_withdraw": access.can_withdraw_application(actor, app),
+        "can_edit": can_edit_application(actor, app),
+        "can_submit": can_submit_application(actor, app),
+        "can_withdraw": can_withdraw_application(actor, app),
         "deadline": services.next_deadline(shown), "return_reasons": _reasons(app),
         "withdraw_form": WithdrawForm(), "member_role": MemberRole,
         "commitment": services.CommitmentAcceptance.objects.filter(

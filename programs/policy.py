@@ -1,0 +1,123 @@
+"""Who may see or do what with calls, stages, quotas and result lists (built on portal.access)."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from guardian.shortcuts import get_objects_for_user
+
+from portal.access import ALLOW, Actor, Decision, deny, region_within
+from portal.constants import OrgKind
+from portal.models import Organization, Region
+
+from .constants import CallStatus
+from .models import Call
+
+# --- Calls (programs) ------------------------------------------------------------------
+
+
+def calls_visible(actor: Actor):
+    """Published and closed calls are public notices; drafts only for their province's staff,
+    a user granted `view_call` on that draft, and operators."""
+
+    qs = Call.objects.select_related("province", "program", "issuing_region")
+    if actor.is_operator:
+        return qs
+    public = Q(status__in=[CallStatus.PUBLISHED, CallStatus.CLOSED])
+    if actor.is_provincial:
+        public |= Q(province_id=actor.province_id)
+    if actor.is_authenticated:
+        granted = get_objects_for_user(
+            actor.user, "programs.view_call", klass=Call, use_groups=False, with_superuser=False,
+            accept_global_perms=False,
+        ).values("pk")
+        public |= Q(pk__in=granted)
+    return qs.filter(public)
+
+
+def can_view_call(actor: Actor, call) -> Decision:
+
+    if call.status in (CallStatus.PUBLISHED, CallStatus.CLOSED):
+        return ALLOW
+    if actor.is_operator:
+        return ALLOW
+    if actor.is_provincial and call.province_id == actor.province_id:
+        return ALLOW
+    if actor.is_authenticated and actor.user.has_perm("programs.view_call", call):
+        return ALLOW
+    return deny(_("This call has not been published."))
+
+
+def can_change_call(actor: Actor, call) -> Decision:
+    if actor.is_operator:
+        return ALLOW
+    if not actor.is_provincial:
+        return deny(_("Only the provincial department that issues a call can change it."))
+    if call.province_id != actor.province_id:
+        return deny(_("This call belongs to another province."))
+    return ALLOW
+
+
+def can_create_call(actor: Actor, province: Region) -> Decision:
+    if actor.is_operator:
+        return ALLOW
+    if actor.is_provincial and province.pk == actor.province_id:
+        return ALLOW
+    return deny(_("Only the provincial department can publish calls for its province."))
+
+
+def can_publish_call(actor: Actor, call) -> Decision:
+    decision = can_change_call(actor, call)
+    if not decision:
+        return decision
+    return ALLOW
+
+
+def _province_staff_of(actor: Actor, province_id) -> Decision:
+    if actor.is_operator:
+        return ALLOW
+    if not actor.is_provincial:
+        return deny(_("Only the provincial department can do this."))
+    if province_id != actor.province_id:
+        return deny(_("This belongs to another province."))
+    return ALLOW
+
+
+def can_grant_quota_exception(actor: Actor, call) -> Decision:
+    if actor.is_operator:
+        return deny(_("Only a provincial officer grants quota exceptions."))
+    return _province_staff_of(actor, call.province_id)
+
+
+def can_extend_stage(actor: Actor, stage) -> Decision:
+    if actor.is_operator:
+        return deny(_("Only the provincial department extends deadlines."))
+    return _province_staff_of(actor, stage.call.province_id)
+
+
+def can_publish_results(actor: Actor, call) -> Decision:
+    if actor.is_operator:
+        return deny(_("Only the provincial department publishes results."))
+    return _province_staff_of(actor, call.province_id)
+
+
+def call_place_decision(org: Organization, call) -> Decision:
+    region = org.region
+    if call.province_id != region.province_id:
+        return deny(_("This call is for organizations of %(province)s.") % {"province": call.province.name})
+    if call.issuing_region_id and not region_within(region, call.issuing_region):
+        return deny(
+            _("This call is relayed by %(region)s for the organizations registered there.")
+            % {"region": call.issuing_region.name}
+        )
+    return ALLOW
+
+
+def call_kind_decision(org: Organization, call) -> Decision:
+    kinds = list(call.program.applicant_kinds or [])
+    if kinds and org.kind not in kinds:
+        labels = "、".join(str(OrgKind(k).label) for k in kinds if k in OrgKind.values)
+        return deny(
+            _("The program “%(program)s” accepts only: %(kinds)s.") % {"program": call.program.name, "kinds": labels}
+        )
+    return ALLOW
