@@ -19,4 +19,4 @@ RUN DJANGO_ENV=production SECRET_KEY=build-only-not-used-at-runtime ALLOWED_HOST
  && useradd --system --uid 1000 portal && mkdir -p /app/var && chown -R portal /app/var
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--timeout", "120"]
+CMD ["gunicorn", "portal.project.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--timeout", "120"]

@@ -10,7 +10,7 @@ DEB_PACKAGES := chromium fonts-noto-cjk libharfbuzz-subset0 gettext libpango-1.0
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install system-packages python-packages migrate fixtures serve messages bench clean
+.PHONY: demo test lint install system-packages python-packages migrate fixtures serve messages bench clean
 
 demo: install migrate fixtures serve
 
@@ -44,10 +44,15 @@ serve:
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install
+test: install lint
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest -q
+
+# the linter and the layer contracts (pyproject.toml: [tool.ruff], [tool.importlinter])
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 messages:
 	$(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=var --ignore=tests

@@ -1,15 +1,18 @@
 """Human labels of audit actions, for every page that lists audit entries (home, timelines).
 
-Application transitions take their label from the workflow's transition table; every other action
-recorded through ``portal.services.audit_record`` is named here. An unknown action shows its code.
+The tenancy core names its own actions; every app registers the labels of the actions it records
+(from its AppConfig.ready), and may register a function that names a whole family of actions (the
+application workflow names its transitions). An action nobody named shows a neutral label, never
+its code.
 """
 
 from __future__ import annotations
 
+from typing import Callable, Mapping
+
 from django.utils.translation import gettext_lazy as _
 
-LABELS = {
-    # portal
+LABELS: dict[str, object] = {
     "organization.register": _("Organization registered"),
     "organization.approve": _("Account approved"),
     "organization.reject": _("Account refused"),
@@ -17,47 +20,35 @@ LABELS = {
     "membership.invite": _("Colleague invited"),
     "membership.switch": _("Role switched"),
     "credit_code_exception.record": _("Credit-code exception recorded"),
-    # programs
-    "call.publish": _("Call published"),
-    "call.close": _("Call closed"),
-    "call.update": _("Call changed"),
-    "call.upload": _("Call loaded from a notice file"),
-    "stage.set_event_date": _("Event date of a stage set"),
-    "stage.extend": _("Stage deadline extended"),
-    "quota.exception": _("Quota exception granted"),
-    # scoring
-    "rubric_version.upload": _("Rubric uploaded"),
-    "rubric_version.publish": _("Rubric version published"),
-    "assessment.record": _("Assessment recorded"),
-    # applications (besides the workflow's transitions)
-    "application.start": _("Application opened"),
-    "application.upload": _("Material uploaded"),
-    "application.remove_attachment": _("Material removed"),
-    "application.member_invite": _("Member unit added"),
-    "application.member_remove": _("Member unit removed"),
-    "application.draft_conflict": _("A save was refused (someone saved first)"),
-    "application.draft_conflict_resolve": _("Refused save settled"),
-    "commitment.accept": _("Commitment letter accepted"),
-    "document.request": _("Document requested"),
-    # review
-    "review.correct_input": _("Figure corrected"),
-    "review.score_levels": _("Items scored by level"),
-    "review.site_visit": _("Site verification recorded"),
-    "review.opinion": _("Opinion saved"),
-    "conflict.declare": _("Conflict of interest declared"),
-    "results.publish": _("Result list published"),
-    "reminder.stage_deadline": _("Deadline reminder sent"),
 }
+
+_FAMILIES: dict[str, Callable[[str], object | None]] = {}
+
+
+def register_labels(labels: Mapping[str, object]) -> None:
+    """An app names the actions it records (action code -> lazy translated label)."""
+    LABELS.update(labels)
+
+
+def register_family(prefix: str, label_of: Callable[[str], object | None]) -> None:
+    """An app names the actions `<prefix>.<name>` through a function of `<name>` (None: not its own)."""
+    _FAMILIES[prefix] = label_of
+
+
+def is_labelled(action: str) -> bool:
+    prefix, _sep, name = (action or "").partition(".")
+    family = _FAMILIES.get(prefix)
+    return action in LABELS or (family is not None and family(name) is not None)
 
 
 def action_label(action: str) -> str:
     """The label of an audit action in the active language."""
     action = action or ""
-    if action.startswith("application."):
-        from submissions.workflow import TRANSITIONS
-
-        transition = TRANSITIONS.get(action.split(".", 1)[1])
-        if transition is not None:
-            return str(transition.label)
+    prefix, _sep, name = action.partition(".")
+    family = _FAMILIES.get(prefix)
+    if family is not None:
+        label = family(name)
+        if label is not None:
+            return str(label)
     label = LABELS.get(action)
-    return str(label) if label is not None else action
+    return str(label) if label is not None else str(_("Other recorded action"))

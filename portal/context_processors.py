@@ -1,4 +1,5 @@
 from .access import ANONYMOUS, memberships_of
+from .menu import menu_for
 
 
 def actor(request):
@@ -7,4 +8,4 @@ def actor(request):
     memberships = []
     if user is not None and user.is_authenticated:
         memberships = list(memberships_of(user))
-    return {"actor": actor, "my_memberships": memberships}
+    return {"actor": actor, "my_memberships": memberships, "menu": menu_for(actor)}

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 from django import forms
 from django.conf import settings
@@ -157,6 +158,37 @@ class ColleagueInviteForm(forms.Form):
     ])
 
 
+# --- Where the apps plug in ----------------------------------------------------------------------
+#
+# The tenancy core knows nothing of applications; an app that invites organizations before they
+# register (member units of an alliance) registers here from its AppConfig.ready:
+#   - a hook called inside the registration's transaction, returning how many invitations the new
+#     organization took up (recorded in the audit entry);
+#   - a lookup from an invitation token to the registration form's initial values.
+
+_on_registered: list[Callable[[Organization], int]] = []
+_invitation_lookups: list[Callable[[str], dict | None]] = []
+
+
+def register_registration_hook(hook: Callable[[Organization], int]) -> None:
+    if hook not in _on_registered:
+        _on_registered.append(hook)
+
+
+def register_invitation_lookup(lookup: Callable[[str], dict | None]) -> None:
+    if lookup not in _invitation_lookups:
+        _invitation_lookups.append(lookup)
+
+
+def invitation_prefill(token: str) -> dict:
+    """The registration form's initial values for an invitation token ({} if nobody knows it)."""
+    for lookup in _invitation_lookups:
+        found = lookup(token)
+        if found:
+            return found
+    return {}
+
+
 # --- Services ------------------------------------------------------------------------------------
 
 
@@ -173,8 +205,6 @@ def registration_submit(*, name: str, credit_code: str, kind: str, region: Regio
                         ip_address: str | None = None, base_url: str = "") -> Registered:
     """Create the organization, its administrator (user name = credit code) and the membership;
     not approved where the province requires a bureau to approve new accounts."""
-    from submissions.filing.services import member_invitations_claim
-
     needs = access.registration_requires_approval(region)
     try:
         with transaction.atomic():
@@ -190,7 +220,7 @@ def registration_submit(*, name: str, credit_code: str, kind: str, region: Regio
             membership = Membership.objects.create(user=user, organization=org, role=Role.APPLICANT_ADMIN)
             user.active_membership = membership
             user.save(update_fields=["active_membership"])
-            claimed = member_invitations_claim(organization=org)
+            claimed = sum(hook(org) for hook in _on_registered)
             audit_record(
                 actor=Actor(user=user, membership=membership), action="organization.register", obj=org,
                 province=region.province if region.province_id else region, region=region, organization=org,
@@ -321,15 +351,7 @@ def register(request):
     initial = {}
     token = request.GET.get("invite", "")
     if token:
-        from submissions.models import ApplicationMember
-
-        try:
-            invite = ApplicationMember.objects.filter(token=token, organization__isnull=True).first()
-        except ValidationError:
-            invite = None
-        if invite is not None:
-            initial = {"name": invite.invited_name, "credit_code": invite.invited_credit_code,
-                       "contact_email": invite.invited_email}
+        initial = invitation_prefill(token)
     form = RegistrationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -356,9 +378,9 @@ def register(request):
 def registrations(request):
     """The approval queue of a county bureau (and of operators)."""
     actor = access.actor_of(request)
-    if not (actor.is_bureau or actor.is_operator):
-        raise PermissionDenied(_("New accounts are approved by the bureau of the county the organization "
-                                 "registered in."))
+    decision = access.can_approve_registrations(actor)
+    if not decision:
+        raise PermissionDenied(decision.reason)
     pending = list(access.registrations_pending(actor).order_by("created_at"))
     return render(request, "portal/register_queue.html", {"pending": pending, "reject_form": RejectForm()})
 
@@ -387,8 +409,9 @@ def registration_decide(request, pk: int):
 @login_required
 def colleagues(request):
     actor = access.actor_of(request)
-    if not actor.is_applicant:
-        raise PermissionDenied(_("These pages are for applicant organizations."))
+    decision = access.can_manage_colleagues(actor)
+    if not decision:
+        raise PermissionDenied(decision.reason)
     org = actor.organization
     decision = access.can_invite_colleague(actor, org)
     form = ColleagueInviteForm(request.POST or None)

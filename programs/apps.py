@@ -6,3 +6,20 @@ class ProgramsConfig(AppConfig):
     name = "programs"
     verbose_name = _("Programs and calls")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from portal.audit_labels import register_labels
+
+        register_labels({
+            "call.publish": _("Call published"),
+            "call.close": _("Call closed"),
+            "call.update": _("Call changed"),
+            "call.upload": _("Call loaded from a notice file"),
+            "stage.set_event_date": _("Event date of a stage set"),
+            "stage.extend": _("Stage deadline extended"),
+            "quota.exception": _("Quota exception granted"),
+        })
+
+        from portal.menu import MenuEntry, register_menu_entry
+
+        register_menu_entry(MenuEntry("calls", _("Calls"), "call-list", lambda actor: True, order=10))

@@ -66,6 +66,13 @@ def can_create_call(actor: Actor, province: Region) -> Decision:
     return deny(_("Only the provincial department can publish calls for its province."))
 
 
+def can_load_calls(actor: Actor) -> Decision:
+    """May the actor load calls from notice files (drafts of its own province; operators: any)?"""
+    if actor.is_provincial or actor.is_operator:
+        return ALLOW
+    return deny(_("Calls are published by the provincial department."))
+
+
 def can_publish_call(actor: Actor, call) -> Decision:
     decision = can_change_call(actor, call)
     if not decision:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from programs.policy import can_change_call
+from programs.policy import can_change_call, can_load_calls
 
 from . import services
 from .filters import CallFilter
@@ -32,7 +32,8 @@ def call_list(request):
     return render(
         request,
         "programs/call_list.html",
-        {"filter": flt, "page": page, "query": query.urlencode(), "now": timezone.now()},
+        {"filter": flt, "page": page, "query": query.urlencode(), "now": timezone.now(),
+         "can_load_calls": bool(can_load_calls(actor))},
     )
 
 
@@ -152,8 +153,9 @@ def call_edit(request, code: str):
 def call_upload(request):
     """A new call (or a replaced draft) from a notice file; the call is a draft until published."""
     actor = request.actor
-    if not (actor.is_provincial or actor.is_operator):
-        raise PermissionDenied(_("Calls are published by the provincial department."))
+    decision = can_load_calls(actor)
+    if not decision:
+        raise PermissionDenied(decision.reason)
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:

@@ -6,3 +6,16 @@ class ScoringConfig(AppConfig):
     name = "scoring"
     verbose_name = _("Scoring")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from portal.audit_labels import register_labels
+
+        register_labels({
+            "rubric_version.upload": _("Rubric uploaded"),
+            "rubric_version.publish": _("Rubric version published"),
+            "assessment.record": _("Assessment recorded"),
+        })
+
+        from portal.menu import MenuEntry, register_menu_entry
+
+        register_menu_entry(MenuEntry("rubrics", _("Self-assessment rubrics"), "rubric-list", lambda actor: True, order=20))

@@ -8,7 +8,43 @@ class SubmissionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # registered with the tenancy core, which never imports this app
         from portal.access import register_applicant_audit_filter
+        from portal.audit_labels import register_family, register_labels
+        from portal.registration import register_invitation_lookup, register_registration_hook
         from submissions.embargo import applicant_audit_q
+        from submissions.filing.services import member_invitation_prefill, member_invitations_claim
+        from submissions.workflow import TRANSITIONS
 
         register_applicant_audit_filter(applicant_audit_q)
+        register_registration_hook(lambda organization: member_invitations_claim(organization=organization))
+        register_invitation_lookup(member_invitation_prefill)
+        register_family("application", lambda name: TRANSITIONS[name].label if name in TRANSITIONS else None)
+        register_labels({
+            "application.start": _("Application opened"),
+            "application.upload": _("Material uploaded"),
+            "application.remove_attachment": _("Material removed"),
+            "application.member_invite": _("Member unit added"),
+            "application.member_remove": _("Member unit removed"),
+            "application.draft_conflict": _("A save was refused (someone saved first)"),
+            "application.draft_conflict_resolve": _("Refused save settled"),
+            "commitment.accept": _("Commitment letter accepted"),
+            "document.request": _("Document requested"),
+            "review.correct_input": _("Figure corrected"),
+            "review.score_levels": _("Items scored by level"),
+            "review.site_visit": _("Site verification recorded"),
+            "review.opinion": _("Opinion saved"),
+            "conflict.declare": _("Conflict of interest declared"),
+            "results.publish": _("Result list published"),
+            "reminder.stage_deadline": _("Deadline reminder sent"),
+        })
+
+        from portal.menu import MenuEntry, register_menu_entry
+        from submissions.policy import can_follow_applications, can_work_review_queue
+
+        register_menu_entry(MenuEntry("policies", _("My policies"), "applicant-policies", can_follow_applications,
+                                      order=30))
+        register_menu_entry(MenuEntry("applications", _("My applications"), "applicant-applications",
+                                      can_follow_applications, order=40))
+        register_menu_entry(MenuEntry("review-queue", _("Review queue"), "review-queue", can_work_review_queue,
+                                      order=50))

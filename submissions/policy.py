@@ -48,6 +48,20 @@ def applications_visible(actor: Actor):
     return qs.exclude(status=Status.DRAFT).filter(scope)
 
 
+def can_follow_applications(actor: Actor) -> Decision:
+    """我的政策 and 我的业务: the pages of an applicant organization (read-only viewers included)."""
+    if actor.membership is not None and actor.is_applicant:
+        return ALLOW
+    return deny(_("These pages are for applicant organizations."))
+
+
+def can_work_review_queue(actor: Actor) -> Decision:
+    """The review queue: bureaus and the provincial department (their own level and region)."""
+    if actor.is_bureau or actor.is_provincial:
+        return ALLOW
+    return deny(_("The review queue is for the bureaus and the provincial department."))
+
+
 def _is_lead(actor: Actor, app) -> bool:
     return actor.is_applicant and actor.organization is not None and app.organization_id == actor.organization.pk
 

@@ -142,7 +142,7 @@ def seeded(db):
 def eager_tasks():
     """Run Celery tasks in-process in this test, also in the DATABASE_URL/REDIS_URL run (where they
     would otherwise go to the broker): for tests that read the e-mails a task sends."""
-    from portal.celery import app
+    from portal.project.celery import app
 
     old = app.conf.task_always_eager
     app.conf.task_always_eager = True

@@ -18,6 +18,11 @@ from .core import (
 )
 from .tenancy import (
     audit_visible,
+    can_approve_registrations,
+    can_list_organizations,
+    can_manage_colleagues,
+    can_operate_platform,
+    can_view_own_organization,
     can_approve_registration,
     can_change_organization,
     can_change_reference_data,
@@ -35,7 +40,8 @@ from .tenancy import (
 )
 
 __all__ = [
-    "ALLOW", "ANONYMOUS", "Actor", "Decision", "actor_for", "actor_of", "audit_visible",
+    "ALLOW", "ANONYMOUS", "Actor", "Decision", "actor_for", "actor_of", "audit_visible", "can_approve_registrations",
+    "can_list_organizations", "can_manage_colleagues", "can_operate_platform", "can_view_own_organization",
     "can_approve_registration", "can_change_organization", "can_change_reference_data", "can_file",
     "can_invite_colleague", "can_manage_memberships", "can_record_credit_code_exception",
     "can_view_organization", "deny", "is_platform_operator", "memberships_of", "memberships_visible",

@@ -207,3 +207,41 @@ def can_invite_colleague(actor: Actor, org: Organization) -> Decision:
     if actor.role != Role.APPLICANT_ADMIN:
         return deny(_("Only the administrator of your organization can invite colleagues."))
     return ALLOW
+
+
+# --- Pages of the tenancy core (the navigation asks the same rules) ----------------------------------
+
+
+def can_approve_registrations(actor: Actor) -> Decision:
+    """The queue of new accounts waiting for approval: bureaus (of their region) and operators."""
+    if actor.is_bureau or actor.is_operator:
+        return ALLOW
+    return deny(_("New accounts are approved by the bureau of the county the organization registered in."))
+
+
+def can_manage_colleagues(actor: Actor) -> Decision:
+    """The colleagues page of an applicant organization (inviting needs `can_invite_colleague`)."""
+    if actor.is_applicant:
+        return ALLOW
+    return deny(_("These pages are for applicant organizations."))
+
+
+def can_list_organizations(actor: Actor) -> Decision:
+    """The organizations in the actor's scope (bureaus, provincial staff, operators)."""
+    if actor.membership is not None and not actor.is_applicant:
+        return ALLOW
+    return deny(_("Only bureaus and the provincial department list organizations."))
+
+
+def can_view_own_organization(actor: Actor) -> Decision:
+    """An applicant's page of its own organization."""
+    if actor.membership is not None and actor.is_applicant:
+        return ALLOW
+    return deny(_("Only applicant organizations have this page."))
+
+
+def can_operate_platform(actor: Actor) -> Decision:
+    """The operators' administration pages."""
+    if actor.is_operator:
+        return ALLOW
+    return deny(_("Only platform operators run the platform."))

@@ -985,6 +985,18 @@ def member_remove(*, actor: Actor, member: ApplicationMember) -> None:
         member.delete()
 
 
+def member_invitation_prefill(token: str) -> dict | None:
+    """The registration form's initial values for a member-unit invitation token (None: unknown)."""
+    try:
+        invite = ApplicationMember.objects.filter(token=token, organization__isnull=True).first()
+    except ValidationError:
+        return None
+    if invite is None:
+        return None
+    return {"name": invite.invited_name, "credit_code": invite.invited_credit_code,
+            "contact_email": invite.invited_email}
+
+
 def member_invitations_claim(*, organization: Organization) -> int:
     """Link the pending member-unit invitations addressed to this credit code (on registration)."""
     if not organization.credit_code:

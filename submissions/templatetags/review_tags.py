@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import template
 
+from portal import audit_labels
+
 register = template.Library()
 
 
@@ -37,12 +39,8 @@ def review_home(context):
     }
 
 
-@register.filter
-def action_label(action: str) -> str:
-    """The label of an audit action (the workflow's transition labels, then portal.audit_labels)."""
-    from portal.audit_labels import action_label as label
-
-    return label(action)
+# the label of an audit action: the one registry of the tenancy core
+register.filter("action_label", audit_labels.action_label)
 
 
 @register.filter

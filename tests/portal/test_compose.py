@@ -39,7 +39,7 @@ def test_compose_describes_the_production_stack():
     services = COMPOSE["services"]
     assert {"db", "redis", "web", "worker", "beat", "nginx"} <= set(services)
     assert services["web"]["command"][0] == "gunicorn"
-    assert services["worker"]["command"][:3] == ["celery", "-A", "portal"]
+    assert services["worker"]["command"][:3] == ["celery", "-A", "portal.project"]
     assert "beat" in services["beat"]["command"]
     assert services["web"]["environment"]["DJANGO_ENV"] == "production"
     nginx_conf = (BASE / "deploy" / "nginx.conf").read_text()
@@ -132,7 +132,7 @@ def test_compose_web_and_worker_commands_run_against_local_services(tmp_path):
             "r = t.delay(); print(r.get(timeout=60))"
         )
         result = subprocess.run([sys.executable, "-c", code], cwd=BASE, env={**env, "DJANGO_SETTINGS_MODULE":
-                                "portal.settings"}, capture_output=True, text=True, timeout=120)
+                                "portal.project.settings"}, capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip().startswith("[")  # the list of years without a calendar
     finally:

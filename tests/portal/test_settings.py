@@ -50,7 +50,7 @@ def test_production_refuses_to_start_without_allowed_hosts():
 
 def test_embedded_default_when_nothing_is_set(tmp_path):
     code = (
-        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='portal.settings'; django.setup();"
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='portal.project.settings'; django.setup();"
         "from django.conf import settings as s;"
         "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.LANGUAGE_CODE, s.TIME_ZONE,"
         " s.EMAIL_BACKEND, str(s.MEDIA_ROOT).endswith('var/media'))"
@@ -66,7 +66,7 @@ def test_embedded_default_when_nothing_is_set(tmp_path):
 
 def test_database_and_redis_urls_switch_to_postgres_and_real_workers():
     code = (
-        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='portal.settings'; django.setup();"
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='portal.project.settings'; django.setup();"
         "from django.conf import settings as s;"
         "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL)"
     )
@@ -77,7 +77,7 @@ def test_database_and_redis_urls_switch_to_postgres_and_real_workers():
 
 
 def test_every_beat_schedule_entry_names_a_task_the_worker_knows():
-    from portal.celery import app
+    from portal.project.celery import app
 
     app.loader.import_default_modules()
     names = [entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()]

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.db import transaction
 
-from portal.celery import app
+from portal.project.celery import app
 from programs.workdays import end_of_day
 from tests.conftest import needs_worker
 from tests.factories import CallFactory, StageFactory

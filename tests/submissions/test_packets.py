@@ -328,7 +328,7 @@ def test_a_real_worker_builds_the_packet_requested_through_the_api(world, call, 
     from celery.contrib.testing.worker import start_worker
     from celery.result import AsyncResult
 
-    from portal.celery import app as celery_app
+    from portal.project.celery import app as celery_app
 
     monkeypatch.setattr(services.timezone, "now", lambda: DEADLINE)
     application = ready(world.applicant_admin, call)

@@ -13,7 +13,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "guardian",
     "portal",
+    "portal.project",
     "programs",
     "scoring",
     "submissions",
@@ -82,9 +83,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
-ROOT_URLCONF = "portal.urls"
-WSGI_APPLICATION = "portal.wsgi.application"
-ASGI_APPLICATION = "portal.asgi.application"
+ROOT_URLCONF = "portal.project.urls"
+WSGI_APPLICATION = "portal.project.wsgi.application"
+ASGI_APPLICATION = "portal.project.asgi.application"
 
 TEMPLATES = [
     {

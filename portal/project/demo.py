@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from .constants import OrgKind, Role
-from .creditcode import make_credit_code
-from .models import Membership, Organization, Region, User
+from portal.constants import OrgKind, Role
+from portal.creditcode import make_credit_code
+from portal.models import Membership, Organization, Region, User
 
 DEMO_PASSWORD = "demo-portal-2026"
 

@@ -1,7 +1,9 @@
 from django.core.management.base import BaseCommand
+from django.test.utils import override_settings
 from django.utils.translation import gettext as _
 
-from portal.demo import load_demo, load_demo_calls, passwords_visible
+from portal.project.demo import DEMO_CALLS, load_demo, load_demo_calls, passwords_visible
+from submissions.demo import load_demo_applications, reset_demo_applications
 
 
 class Command(BaseCommand):
@@ -12,11 +14,6 @@ class Command(BaseCommand):
                             help="remove the demo applications and rebuild the demo calls with fresh dates")
 
     def handle(self, *args, **opts):
-        from django.test.utils import override_settings
-
-        from portal.demo import DEMO_CALLS
-        from submissions.demo import load_demo_applications, reset_demo_applications
-
         logins = load_demo()
         if opts["reset"]:
             reset_demo_applications([code for _seed, code, _title, _days in DEMO_CALLS])
@@ -29,7 +26,7 @@ class Command(BaseCommand):
         for line in made:
             self.stdout.write(_("Demo application: %(line)s") % {"line": line})
         self.stdout.write(_("Demo accounts (all data marked 演示 is demo data):"))
-        width = max(len(l.username) for l in logins)
+        width = max(len(login.username) for login in logins)
         for login in logins:
             self.stdout.write(f"  {login.username.ljust(width)}  {login.roles}")
         if passwords_visible():

@@ -1,10 +1,9 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from portal import api
 from programs.api import CallViewSet, ProgramTypeViewSet
 from scoring.api import RubricViewSet
-
-from . import api
 
 router = DefaultRouter()
 router.register("regions", api.RegionViewSet, basename="api-region")

@@ -2,13 +2,15 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import views
-from .admin_site import restrict_admin_to_operators
+from portal import views
+from portal.admin_site import restrict_admin_to_operators
+
+from . import views as project_views
 
 restrict_admin_to_operators(admin.site)
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", project_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", views.PortalLoginView.as_view(), name="login"),
     path("accounts/logout/", views.PortalLogoutView.as_view(), name="logout"),
@@ -21,7 +23,7 @@ urlpatterns = [
     path("", include("submissions.urls")),
     path("", include("portal.urls_registration")),
     path("", include("scoring.urls")),
-    path("api/", include("portal.api_urls")),
+    path("api/", include("portal.project.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
