@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from .access import actor_for
 from .models import (
     AuditEntry,
     CreditCodeException,
@@ -10,6 +11,7 @@ from .models import (
     Region,
     User,
 )
+from .services import credit_code_exception_record
 
 
 class MembershipInline(admin.TabularInline):
@@ -57,8 +59,6 @@ class CreditCodeExceptionAdmin(admin.ModelAdmin):
     readonly_fields = ["recorded_by", "recorded_at"]
 
     def save_model(self, request, obj, form, change):
-        from .access import actor_for
-        from .services import credit_code_exception_record
 
         credit_code_exception_record(actor=actor_for(request.user), code=obj.code, reason=obj.reason)
 

@@ -1,3 +1,5 @@
+import datetime as dt
+
 import django_filters
 from django import forms
 from django.db.models import Q
@@ -6,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.constants import RegionLevel
 from portal.models import Region
+from programs.workdays import SHANGHAI, end_of_day
 
 from .models import Call, ProgramType
 from .selectors import open_q
@@ -43,14 +46,11 @@ class CallFilter(django_filters.FilterSet):
         return queryset
 
     def filter_deadline_before(self, queryset, name, value):
-        from programs.workdays import end_of_day
 
         return queryset.filter(filing_deadline__lte=end_of_day(value))
 
     def filter_deadline_after(self, queryset, name, value):
-        import datetime as dt
 
-        from programs.workdays import SHANGHAI
 
         return queryset.filter(filing_deadline__gte=dt.datetime.combine(value, dt.time.min, tzinfo=SHANGHAI))
 

@@ -14,7 +14,7 @@ import json
 from decimal import Decimal
 from typing import Any, Iterable, Mapping
 
-from .engine import InputError, Result, Rubric, evaluate, fmt, to_json
+from .engine import InputError, Result, Rubric, evaluate, fmt, schema, to_json
 
 ID_COLUMNS = ("id", "name")
 FIXED_COLUMNS = ("eligible", "base", "bonus", "total")
@@ -87,7 +87,6 @@ def evaluation_json(rubric: Rubric, inputs: Mapping[str, Any], indent: int | Non
 
 
 def schema_dict(rubric: Rubric, version: int | None = None) -> dict:
-    from .engine import schema
 
     return {
         "code": rubric.code,

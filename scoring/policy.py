@@ -52,14 +52,6 @@ def rubric_versions_visible(actor: Actor):
     return qs.filter(visible)
 
 
-def can_view_rubric_version(actor: Actor, version) -> Decision:
-    if version.is_published or actor.is_operator:
-        return ALLOW
-    if actor.is_provincial and version.province_id and version.province_id == actor.province_id:
-        return ALLOW
-    return deny(_("This rubric version has not been published."))
-
-
 def can_upload_rubric(actor: Actor, code: str = "", province_code: str = "") -> Decision:
     """May the actor upload a rubric file (for `code`, naming `province_code` as its issuer)?"""
     if not actor.is_authenticated or actor.membership is None:
@@ -138,12 +130,3 @@ def assessments_visible(actor: Actor):
         return qs.filter(organization=actor.organization).exclude(scorer_kind=ScorerKind.EXPERT)
     return qs.filter(region_q(actor, "organization__region"))
 
-
-def can_view_assessment(actor: Actor, assessment) -> Decision:
-
-    visible = can_view_organization(actor, assessment.organization)
-    if not visible:
-        return visible
-    if actor.is_applicant and assessment.scorer_kind == ScorerKind.EXPERT:
-        return deny(_("Expert reviews are not shown to applicants."))
-    return ALLOW

@@ -61,6 +61,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from .engine import (
     ONE,
     RULE_KINDS,
@@ -926,7 +928,6 @@ def load_rubric(data: dict) -> Rubric:
 
 def read_rubric_file(path: str | Path) -> dict:
     """Read a rubric YAML file into a dict (no validation)."""
-    import yaml
 
     with open(path, encoding="utf-8") as f:
         return yaml.safe_load(f)

@@ -17,6 +17,7 @@ from portal.access import Actor
 from portal.constants import RegionLevel
 from portal.models import Organization, Region
 from portal.services import audit_record
+from programs.models import Call
 from programs.policy import can_view_call
 from scoring.policy import (
     can_publish_rubric_version,
@@ -148,7 +149,6 @@ def rubric_fixture_load(*, path: Path) -> tuple[RubricVersion, bool]:
     and ``(that version, False)`` is returned; a changed file becomes a new published version.
     The province is the file's ``source.province`` (a GB/T 2260 code), else the province of a call
     using the rubric. Raises RubricFileRefused for a file with errors."""
-    from programs.models import Call
 
     content = Path(path).read_bytes()
     check = check_rubric_bytes(content)

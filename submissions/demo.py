@@ -9,14 +9,21 @@ Idempotent: an organization that already has an application to a demo call is le
 from __future__ import annotations
 
 import html
+import io
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.apps import apps as registry
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from PIL import Image
+from weasyprint import HTML
 
 from portal.access import actor_for
 from portal.models import Organization, User
+from programs.models import Call
 from submissions.filing import services
+from submissions.filing.uploads import allowed_types
 from submissions.forms import form_spec
 from submissions.models import Application, DocumentJob, Receipt
 
@@ -88,7 +95,6 @@ def _data_for(spec, org: Organization, scale: Decimal) -> tuple[dict, dict]:
 
 
 def _material_pdf(title: str, organization: str) -> bytes:
-    from weasyprint import HTML
 
     body = (f"<h1>{html.escape(title)}</h1><p>{html.escape(organization)}</p>"
             "<p>演示材料：本文件由系统生成，仅用于演示。</p>")
@@ -98,9 +104,7 @@ def _material_pdf(title: str, organization: str) -> bytes:
 
 
 def _material_png() -> bytes:
-    import io
 
-    from PIL import Image
 
     out = io.BytesIO()
     Image.new("RGB", (600, 400), (235, 240, 248)).save(out, format="PNG")
@@ -108,9 +112,7 @@ def _material_png() -> bytes:
 
 
 def _upload_materials(actor, app: Application, org: Organization) -> None:
-    from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from submissions.filing.uploads import allowed_types
 
     for material in app.call.materials.filter(is_required=True):
         kinds = allowed_types(material)
@@ -127,7 +129,6 @@ def _upload_materials(actor, app: Application, org: Organization) -> None:
 
 def load_demo_applications() -> list[str]:
     """Create the demo applications that do not exist yet. Returns one line per application made."""
-    from programs.models import Call
 
     made = []
     for demo in DEMO_APPLICATIONS:
@@ -173,9 +174,7 @@ def reset_demo_applications(call_codes) -> int:
     count = len(apps)
     Application.objects.filter(pk__in=[a.pk for a in apps]).delete()
     # what else hangs on the demo calls (commitments, quota counters, extensions, ...)
-    from django.apps import apps as registry
 
-    from programs.models import Call
 
     calls = list(Call.objects.filter(code__in=list(call_codes)))
     for model in registry.get_models():

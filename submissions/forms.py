@@ -31,9 +31,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Mapping
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from programs.constants import CallKind, ConditionKind
+from scoring import selectors
+from scoring.engine import schema
 
 # --- Figures ---------------------------------------------------------------------------------
 
@@ -253,7 +256,6 @@ def figure_years(call) -> list[str]:
 def _rubric(call):
     if not call.rubric_code:
         return None
-    from scoring import selectors
 
     try:
         return selectors.resolve_rubric(call.rubric_code)
@@ -262,7 +264,6 @@ def _rubric(call):
 
 
 def _prefers_english() -> bool:
-    from django.utils.translation import get_language
 
     return (get_language() or "").lower().startswith("en")
 
@@ -295,7 +296,6 @@ def form_spec(call, *, conditions: Iterable | None = None, materials: Iterable |
     resolved = _rubric(call)
     rubric_schema = []
     if resolved is not None:
-        from scoring.engine import schema
 
         rubric_schema = schema(resolved.rubric)
         # a rubric asking for an annual figure gets it from the figures table

@@ -78,16 +78,6 @@ def memberships_visible(actor: Actor) -> QuerySet[Membership]:
     return qs.filter(own)
 
 
-def can_manage_memberships(actor: Actor, org: Organization) -> Decision:
-    if actor.is_operator:
-        return ALLOW
-    if actor.membership and actor.organization.pk == org.pk and actor.role in (
-        Role.APPLICANT_ADMIN, Role.BUREAU_HEAD, Role.PROVINCIAL_HEAD
-    ):
-        return ALLOW
-    return deny(_("Only the administrator or head of this organization can manage its members."))
-
-
 # --- Audit -------------------------------------------------------------------------------
 
 
@@ -108,14 +98,7 @@ def audit_visible(actor: Actor) -> QuerySet[AuditEntry]:
     return qs.filter(scope)
 
 
-# --- Regions and calendar (reference data) ----------------------------------------------
-
-
-def can_change_reference_data(actor: Actor) -> Decision:
-    """Regions, program types and the holiday calendar are kept by platform operators."""
-    if actor.is_operator:
-        return ALLOW
-    return deny(_("Only platform operators can change reference data."))
+# --- Operators -----------------------------------------------------------------------------------
 
 
 def can_record_credit_code_exception(actor: Actor) -> Decision:

@@ -7,15 +7,18 @@ printed.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from portal.constants import OrgKind, Role
 from portal.creditcode import make_credit_code
 from portal.models import Membership, Organization, Region, User
+from programs.models import Call
 
 DEMO_PASSWORD = "demo-portal-2026"
 
@@ -143,11 +146,8 @@ DEMO_CALLS = [
 
 @transaction.atomic
 def load_demo_calls(today=None) -> list[str]:
-    import datetime as dt
 
-    from django.utils import timezone
 
-    from programs.models import Call
 
     today = today or timezone.localdate()
     made = []

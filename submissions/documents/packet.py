@@ -35,18 +35,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pikepdf
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from PIL import Image, ImageOps
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from portal.access import Actor
 from portal.services import audit_record
 from submissions.constants import DocumentFormat, DocumentKind, DocumentStatus
+from submissions.documents.tasks import build_document
 from submissions.embargo import display_copy
+from submissions.models import Application, Attachment, DocumentJob
 from submissions.policy import can_request_packet, documents_visible
+from submissions.review.selectors import review_form
 
 logging.getLogger("fontTools").setLevel(logging.WARNING)
 
@@ -62,7 +70,6 @@ STAMP_WIDTH = 595.28
 
 
 def _font_file(name: str) -> Path | None:
-    from django.contrib.staticfiles import finders
 
     name = name.strip().lstrip("/")
     if not name or ".." in name.split("/") or Path(name).suffix.lower() not in FONT_SUFFIXES:
@@ -73,7 +80,6 @@ def _font_file(name: str) -> Path | None:
 
 def url_fetcher():
     """A WeasyPrint URL fetcher refusing everything but ``data:`` URIs and ``portal-font:NAME``."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class PortalURLFetcher(URLFetcher):
         def fetch(self, url, headers=None):
@@ -90,7 +96,6 @@ def url_fetcher():
 
 def render_pdf(html: str):
     """Render HTML with WeasyPrint (nothing fetched from outside); returns the Document."""
-    from weasyprint import HTML
 
     return HTML(string=html, url_fetcher=url_fetcher(), base_url=None).render()
 
@@ -150,7 +155,6 @@ def _placement(page) -> tuple[float, ...]:
 def overlay_stamp(pdf, page, stamp) -> None:
     """Draw `stamp` (an A4 page holding only its footer, or its form XObject) over `page` of `pdf`,
     last, so it shows above a scan; the page's own drawing is wrapped in q … Q first."""
-    import pikepdf
 
     form = stamp if isinstance(stamp, pikepdf.Object) else stamp.as_form_xobject()
     if not form.is_owned_by(pdf):
@@ -162,7 +166,6 @@ def overlay_stamp(pdf, page, stamp) -> None:
 
 
 def save_pdf(pdf) -> bytes:
-    import pikepdf
 
     out = io.BytesIO()
     pdf.save(out, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
@@ -190,8 +193,6 @@ class Part:
 
 def _image_pdf(data: bytes):
     """A JPEG/PNG as a one-page PDF, fitted within A4 (turned as its EXIF says, on white)."""
-    import pikepdf
-    from PIL import Image, ImageOps
 
     with Image.open(io.BytesIO(data)) as img:
         img = ImageOps.exif_transpose(img)
@@ -211,7 +212,6 @@ def _image_pdf(data: bytes):
 
 
 def _attachment_for(app, entry: dict):
-    from submissions.models import Attachment
 
     return (
         Attachment.objects.filter(application=app, material__code=entry.get("material"), sha256=entry.get("sha256"))
@@ -220,7 +220,6 @@ def _attachment_for(app, entry: dict):
 
 
 def _material_parts(app, receipt) -> list[Part]:
-    import pikepdf
 
     entries = list((receipt.snapshot or {}).get("attachments") or [])
     found = []
@@ -272,7 +271,6 @@ def _local(at) -> str:
 
 
 def packet_context(app, receipt) -> dict:
-    from submissions.review.selectors import review_form
 
     snapshot = receipt.snapshot or {}
     org = snapshot.get("organization") or {}
@@ -300,7 +298,6 @@ def build_packet(app, receipt) -> tuple[bytes, int]:
     every material, each page with its footer (CSS counters: page N of M). The contents find where
     each part starts with `target-counter`. The material pages then take the place of the blank
     ones, each with the blank page (its footer only) drawn over it."""
-    import pikepdf
 
     with translation.override(settings.LANGUAGE_CODE), timezone.override(SHANGHAI):
         context = packet_context(app, receipt)
@@ -350,7 +347,6 @@ def request_job(*, actor: Actor, kind: str, fmt: str, call, region, input_hash: 
                 receipt=None, organization=None):
     """Reuse the job built (or being built) from the same inputs, else create one and dispatch its
     task after the commit. Audited either way. Call inside a transaction."""
-    from submissions.models import DocumentJob
 
     existing = (
         DocumentJob.objects.select_for_update()
@@ -368,7 +364,6 @@ def request_job(*, actor: Actor, kind: str, fmt: str, call, region, input_hash: 
                                                   "reused": existing is not None,
                                                   "application": application.pk if application else None})
     if existing is None:
-        from submissions.documents.tasks import build_document
 
         transaction.on_commit(lambda: build_document.apply_async(args=[job.pk], task_id=job.task_id))
     return job
@@ -377,7 +372,6 @@ def request_job(*, actor: Actor, kind: str, fmt: str, call, region, input_hash: 
 @transaction.atomic
 def packet_request(*, actor: Actor, application):
     """Have the packet of the application's latest receipt built (or reuse the one built)."""
-    from submissions.models import Application
 
     app = Application.objects.select_related("call", "region__province", "organization").get(pk=application.pk)
     _require(can_request_packet(actor, app))

@@ -21,11 +21,15 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
 
 from portal.access import Actor
 from submissions.constants import DocumentFormat, DocumentKind, Level
@@ -36,7 +40,10 @@ from submissions.documents.packet import (
     render_pdf,
     request_job,
 )
+from submissions.forms import form_spec, get_path
+from submissions.models import Application, Recommendation, Review
 from submissions.policy import can_request_summary
+from submissions.review.selectors import declared_flag
 
 SUMMARY_LAYOUT = 1
 _TITLE_IN_ATTACHMENT = re.compile(r"附件\s*1\s*[:：]?\s*(\d{4}\s*年\s*[（(][^）)\n]*[）)]\s*[^\s，。,；;]*?推荐申报汇总表)")
@@ -111,8 +118,6 @@ class Row:
 
 
 def _declared_violations(app, path) -> str:
-    from submissions.forms import get_path
-    from submissions.review.selectors import declared_flag
 
     if path is None:
         return ""
@@ -124,8 +129,6 @@ def _declared_violations(app, path) -> str:
 
 
 def summary_rows(call, county) -> list[Row]:
-    from submissions.forms import form_spec
-    from submissions.models import Application, Recommendation, Review
 
     recommended = Recommendation.objects.filter(level=Level.COUNTY, is_active=True, application__call=call,
                                                 application__region=county).values("application_id")
@@ -169,9 +172,6 @@ def _fingerprint(content: dict, fmt: str) -> str:
 
 
 def summary_xlsx(content: dict) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, Side
-    from openpyxl.utils import get_column_letter
 
     wb = Workbook()
     ws = wb.active
@@ -232,7 +232,6 @@ def build_summary(job) -> tuple[bytes, int | None]:
 def summary_request(*, actor: Actor, call, fmt: str):
     """The county bureau has its summary table of `call` built (XLSX or PDF), or reuses the one
     built from the same rows."""
-    from django.core.exceptions import PermissionDenied, ValidationError
 
     if fmt not in DocumentFormat.values:
         raise ValidationError(_("Choose XLSX or PDF."))

@@ -15,11 +15,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from submissions.forms import form_spec, get_path
+from submissions.models import Review
+from submissions.review.selectors import declared_flag
+
 
 def _declaration_columns(apps: list) -> tuple[list[str], dict[int, dict[str, str]]]:
     """The declarations of the calls of `apps` (one column per statement, in the forms' order; the
     same statement in two calls shares its column) and, per call, which column each path fills."""
-    from submissions.forms import form_spec
 
     texts: list[str] = []
     by_call: dict[int, dict[str, str]] = {}
@@ -40,14 +43,11 @@ def _bureau_score(app):
     """The bureau's score at the application's current level (annotated by the queue, else read)."""
     if hasattr(app, "bureau_score"):
         return app.bureau_score
-    from submissions.models import Review
 
     return Review.objects.filter(application=app, level=app.level).values_list("score", flat=True).first()
 
 
 def applications_xlsx(applications: Iterable, *, title: str = "") -> bytes:
-    from submissions.forms import get_path
-    from submissions.review.selectors import declared_flag
 
     apps = list(applications)
     declarations, by_call = _declaration_columns(apps)

@@ -55,10 +55,9 @@ def test_bad_event_date_is_refused_with_a_message(world, api_for):
 def test_openapi_schema_lists_the_endpoints(client):
     response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
-    paths = response.json()["paths"] if response["Content-Type"].endswith("json") else {}
-    body = response.content.decode()
+    paths = response.json()["paths"]
     for path in ("/api/calls/", "/api/calls/{code}/", "/api/organizations/", "/api/regions/", "/api/audit/"):
-        assert path in body
+        assert path in paths
 
 
 def test_operator_records_a_credit_code_exception_through_the_admin(world, client_for):
