@@ -976,7 +976,7 @@ def can_start_application(actor: Actor, call, *, now=None, existing=None) -> Dec
             return decision
     if call.status != CallStatus.PUBLISHED:
         return deny(_("This call is closed."))
-    from submissions.services import filing_deadline
+    from programs.deadlines import filing_deadline
 
     deadline = filing_deadline(call=call, region=org.region)
     if deadline.passed(now):

@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from programs.selectors import catalogue, open_q
+from programs.selectors import catalogue, open_calls, upcoming_deadlines, with_deadlines
 from programs.workdays import WorkdayCalendar
 
 from . import access
@@ -35,24 +34,6 @@ class PortalLogoutView(auth_views.LogoutView):
     pass
 
 
-def _upcoming_stage_deadlines(actor, level, limit=8):
-    from programs.models import Stage
-
-    now = timezone.now()
-    own = actor.region
-    regions = [r for r in (own, own.parent if own else None) if r is not None]
-    qs = (
-        Stage.objects.filter(call__in=catalogue(actor).filter(province_id=actor.province_id).values("pk"),
-                             deadline_at__gte=now)
-        .filter(Q(region__isnull=True) | Q(region__in=regions))
-        .select_related("call", "region")
-        .order_by("deadline_at")
-    )
-    if level:
-        qs = qs.filter(level=level)
-    return list(qs[:limit])
-
-
 def home(request):
     actor = request.actor
     now = timezone.now()
@@ -60,8 +41,7 @@ def home(request):
     if actor.is_authenticated and actor.membership is None:
         context["no_membership"] = True
     if actor.is_applicant:
-        calls = catalogue(actor).filter(province_id=actor.province_id).filter(open_q(now)).order_by("filing_deadline")
-        context["open_calls"] = list(calls[:10])
+        context["open_calls"] = open_calls(actor, catalogue(actor).filter(province_id=actor.province_id), now=now)[:10]
         org = actor.organization
         missing = [
             label
@@ -76,20 +56,17 @@ def home(request):
         ]
         context["profile_missing"] = missing
     elif actor.is_bureau or actor.is_provincial:
-        level = actor.level
-        context["stage_deadlines"] = _upcoming_stage_deadlines(actor, level)
+        context["stage_deadlines"] = upcoming_deadlines(actor, now=now)
         context["org_count"] = access.organizations_visible(actor).filter(
             kind__in=["enterprise", "institute", "university"]
         ).count()
         if actor.is_provincial:
             from programs.constants import CallStatus
 
-            context["draft_calls"] = list(
-                catalogue(actor).filter(province_id=actor.province_id, status=CallStatus.DRAFT)
+            context["draft_calls"] = with_deadlines(
+                actor, catalogue(actor).filter(province_id=actor.province_id, status=CallStatus.DRAFT), now=now
             )
-            context["open_calls"] = list(
-                catalogue(actor).filter(province_id=actor.province_id).filter(open_q(now)).order_by("filing_deadline")
-            )
+            context["open_calls"] = open_calls(actor, catalogue(actor).filter(province_id=actor.province_id), now=now)
     elif actor.is_operator:
         calendar = WorkdayCalendar()
         year = timezone.localdate().year
@@ -98,7 +75,7 @@ def home(request):
 
         context["exception_count"] = CreditCodeException.objects.count()
     else:
-        context["open_calls"] = list(catalogue(actor).filter(open_q(now)).order_by("filing_deadline")[:10])
+        context["open_calls"] = open_calls(actor, now=now)[:10]
     context["recent_audit"] = list(access.audit_visible(actor)[:8]) if actor.is_authenticated else []
     return render(request, "portal/home.html", context)
 
