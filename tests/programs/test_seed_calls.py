@@ -18,9 +18,9 @@ from django.core.management import CommandError, call_command
 from portal.constants import RegionLevel
 from portal.models import Region
 from programs.constants import CallKind, CallStatus, ConditionKind, DeadlineKind, QuotaRule, QuotaScope, StageLevel
+from programs.deadlines import filing_deadline
 from programs.loaders import FixtureError, load_calls, load_paths, load_program_types
 from programs.models import Call, Contact, EligibilityCondition, ProgramType, Quota, RequiredMaterial, Stage
-from programs.deadlines import filing_deadline
 from programs.workdays import stage_deadline
 
 SH = ZoneInfo("Asia/Shanghai")
