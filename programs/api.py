@@ -2,7 +2,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -14,16 +14,8 @@ from programs.policy import can_view_call
 
 from . import services
 from .filters import CallFilter
-from .models import (
-    Call,
-    Contact,
-    EligibilityCondition,
-    ProgramType,
-    Quota,
-    RequiredMaterial,
-    Stage,
-)
-from .selectors import call_detail_queryset
+from .models import Call, Contact, EligibilityCondition, ProgramType, Quota, RequiredMaterial, Stage
+from .selectors import call_detail_queryset, with_deadlines
 from .workdays import WorkdayCalendar, stage_deadline
 
 
@@ -92,16 +84,54 @@ class ContactSerializer(serializers.ModelSerializer):
         fields = ["department", "name", "phone", "email", "address"]
 
 
+_MOMENT = serializers.DateTimeField(allow_null=True, read_only=True)
+
+
 class CallListSerializer(serializers.ModelSerializer):
+    """A call as the asking user sees it: its deadlines are those that bind the user's region
+    (the one deadline resolver, programs.deadlines: a stage limited to the region or its city
+    wins over a general one; the province's extensions for the region apply)."""
+
     province = serializers.SlugRelatedField(slug_field="code", read_only=True)
     program = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    filing_deadline = serializers.DateTimeField(read_only=True, allow_null=True)
-    is_open = serializers.BooleanField(read_only=True)
+    filing_deadline = serializers.SerializerMethodField(
+        help_text="When filing closes for applicants of the asking user's region (the region's own stage or an "
+                  "extension for it included; for an anonymous user, the call's general stage). Null: no "
+                  "deadline (rolling, counted from an event not dated yet, or no filing stage).")
+    is_open = serializers.SerializerMethodField(
+        help_text="Published, and filing_deadline has not passed (a call without a filing deadline is open).")
+    your_deadline = serializers.SerializerMethodField(
+        help_text="The moment that binds the asking user's organization: for an applicant its filing deadline "
+                  "(equal to its application's deadline and to what 我的政策 shows), for a county or city bureau "
+                  "or the provincial department the deadline of its own level's stage for its region, "
+                  "extensions included. Null when anonymous, for the platform operator, or when no deadline "
+                  "binds.")
 
     class Meta:
         model = Call
         fields = ["code", "province", "program", "kind", "year", "batch", "title", "document_number", "issuer",
-                  "status", "filing_deadline", "is_open"]
+                  "status", "filing_deadline", "is_open", "your_deadline"]
+
+    def _deadlines(self, obj):
+        if getattr(obj, "deadlines", None) is None:
+            request = self.context.get("request")
+            actor = access.actor_of(request) if request is not None else access.ANONYMOUS
+            with_deadlines(actor, [obj])
+        return obj.deadlines
+
+    @extend_schema_field(_MOMENT)
+    def get_filing_deadline(self, obj):
+        at = self._deadlines(obj).filing.at
+        return _MOMENT.to_representation(at) if at else None
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_is_open(self, obj) -> bool:
+        return self._deadlines(obj).is_open
+
+    @extend_schema_field(_MOMENT)
+    def get_your_deadline(self, obj):
+        yours = self._deadlines(obj).yours
+        return _MOMENT.to_representation(yours.at) if yours is not None and yours.at else None
 
 
 class CallDetailSerializer(CallListSerializer):
@@ -165,6 +195,10 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             return CallUpdateSerializer
         return CallDetailSerializer
 
+    def _detail(self, call):
+        fresh = self.get_queryset().get(pk=call.pk)
+        return Response(CallDetailSerializer(fresh, context=self.get_serializer_context()).data)
+
     def _require_login(self):
         if not self.request.user.is_authenticated:
             raise PermissionDenied()
@@ -176,7 +210,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         data = CallUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         run_service(services.call_update, actor=access.actor_of(request), call=call, changes=dict(data.validated_data))
-        return Response(CallDetailSerializer(self.get_queryset().get(pk=call.pk)).data)
+        return self._detail(call)
 
     @extend_schema(request=None, responses=CallDetailSerializer)
     @action(detail=True, methods=["post"])
@@ -184,7 +218,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         self._require_login()
         call = self.get_object()
         run_service(services.call_publish, actor=access.actor_of(request), call=call)
-        return Response(CallDetailSerializer(self.get_queryset().get(pk=call.pk)).data)
+        return self._detail(call)
 
     @extend_schema(request=None, responses=CallDetailSerializer)
     @action(detail=True, methods=["post"])
@@ -192,7 +226,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         self._require_login()
         call = self.get_object()
         run_service(services.call_close, actor=access.actor_of(request), call=call, comment=request.data.get("comment", ""))
-        return Response(CallDetailSerializer(self.get_queryset().get(pk=call.pk)).data)
+        return self._detail(call)
 
     @extend_schema(request=EventDateSerializer, responses=CallDetailSerializer)
     @action(detail=True, methods=["post"], url_path="event-date")
@@ -207,7 +241,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             raise ValidationError({"stage": [_("This call has no such stage.")]})
         run_service(services.stage_set_event_date, actor=access.actor_of(request), stage=stage,
                     event_date=data.validated_data["event_date"])
-        return Response(CallDetailSerializer(self.get_queryset().get(pk=call.pk)).data)
+        return self._detail(call)
 
     def get_object(self):
         obj = super().get_object()

@@ -3,15 +3,15 @@ import datetime as dt
 import django_filters
 from django import forms
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.access import ANONYMOUS, actor_of
 from portal.constants import RegionLevel
 from portal.models import Region
 from programs.workdays import SHANGHAI, end_of_day
 
 from .models import Call, ProgramType
-from .selectors import open_q
+from .selectors import with_deadlines
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 
@@ -37,22 +37,28 @@ class CallFilter(django_filters.FilterSet):
         model = Call
         fields = ["province", "program", "year"]
 
+    # Open and the filing deadline depend on the asker's region (a stage limited to its city, an
+    # extension for it): the one deadline resolver answers for each call, then the rows are kept by id.
+
+    def _with_deadlines(self, queryset):
+        actor = actor_of(self.request) if self.request is not None else ANONYMOUS
+        return with_deadlines(actor, queryset)
+
     def filter_state(self, queryset, name, value):
-        now = timezone.now()
-        if value == "open":
-            return queryset.filter(open_q(now))
-        if value == "closed":
-            return queryset.exclude(open_q(now))
-        return queryset
+        if value not in ("open", "closed"):
+            return queryset
+        open_ids = [c.pk for c in self._with_deadlines(queryset) if c.is_open]
+        return queryset.filter(pk__in=open_ids) if value == "open" else queryset.exclude(pk__in=open_ids)
 
     def filter_deadline_before(self, queryset, name, value):
-
-        return queryset.filter(filing_deadline__lte=end_of_day(value))
+        limit = end_of_day(value)
+        return queryset.filter(pk__in=[c.pk for c in self._with_deadlines(queryset)
+                                       if c.filing_deadline is not None and c.filing_deadline <= limit])
 
     def filter_deadline_after(self, queryset, name, value):
-
-
-        return queryset.filter(filing_deadline__gte=dt.datetime.combine(value, dt.time.min, tzinfo=SHANGHAI))
+        start = dt.datetime.combine(value, dt.time.min, tzinfo=SHANGHAI)
+        return queryset.filter(pk__in=[c.pk for c in self._with_deadlines(queryset)
+                                       if c.filing_deadline is not None and c.filing_deadline >= start])
 
     def filter_q(self, queryset, name, value):
         value = value.strip()

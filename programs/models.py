@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -170,6 +171,28 @@ class Stage(models.Model):
         elif self.deadline_kind == DeadlineKind.ROLLING:
             self.deadline_at = None
         super().save(*args, **kwargs)
+
+
+class StageExtension(models.Model):
+    """The province extended a stage's deadline (for one region or for all; a city's extension
+    covers its counties). Which deadline binds whom: programs.deadlines.
+
+    The table keeps the name it had when the model lived in submissions (no data moved)."""
+
+    stage = models.ForeignKey(Stage, verbose_name=_("stage"), on_delete=models.CASCADE, related_name="extensions")
+    region = models.ForeignKey(Region, verbose_name=_("only for region"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
+    new_deadline = models.DateTimeField(_("new deadline"))
+    reason = models.TextField(_("reason"))
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("granted by"), null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
+
+    class Meta:
+        db_table = "submissions_stageextension"
+        verbose_name = _("deadline extension")
+        verbose_name_plural = _("deadline extensions")
+        ordering = ["-granted_at"]
 
 
 class Quota(models.Model):

@@ -15,18 +15,22 @@ from django.views.decorators.http import require_POST
 from programs.policy import can_change_call, can_load_calls
 
 from . import services
+from .deadlines import stages_prefetch
 from .filters import CallFilter
 from .forms import CallTextForm
-from .selectors import call_detail_queryset, catalogue
+from .selectors import by_filing_deadline, call_detail_queryset, catalogue, with_deadlines
 from .workdays import WorkdayCalendar, stage_deadline
 
 
 def call_list(request):
     actor = request.actor
-    qs = catalogue(actor).order_by("-year", "filing_deadline", "province__code")
-    flt = CallFilter(request.GET or None, queryset=qs)
+    qs = catalogue(actor)
+    flt = CallFilter(request.GET or None, queryset=qs, request=request)
     results = flt.qs if flt.is_bound and flt.is_valid() else qs
-    page = Paginator(results, 25).get_page(request.GET.get("page"))
+    # deadlines as they bind the asker's region (the one resolver), newest year first, soonest deadline first
+    calls = sorted(with_deadlines(actor, results.prefetch_related(stages_prefetch())),
+                   key=lambda c: (-c.year, *by_filing_deadline(c), c.province.code, c.code))
+    page = Paginator(calls, 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -42,10 +46,13 @@ def call_detail(request, code: str):
     call = call_detail_queryset(actor).filter(code=code).first()
     if call is None:
         raise Http404(_("No such call."))
+    (call,) = with_deadlines(actor, [call])
     calendar = WorkdayCalendar()
+    yours = call.deadlines.yours
     stages = []
     for stage in call.stages.all():
-        stages.append({"stage": stage, "deadline": stage_deadline(stage, calendar)})
+        stages.append({"stage": stage, "deadline": stage_deadline(stage, calendar),
+                       "binds_you": yours is not None and yours.stage is not None and yours.stage.pk == stage.pk})
     quotas = []
     for quota in call.quotas.all():
         row = {"quota": quota, "text": quota.describe()}
@@ -59,6 +66,7 @@ def call_detail(request, code: str):
         "programs/call_detail.html",
         {
             "call": call,
+            "yours": yours,
             "stages": stages,
             "quotas": quotas,
             "now": timezone.now(),

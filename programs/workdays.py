@@ -131,4 +131,6 @@ def stage_deadline(stage, calendar: WorkdayCalendar | None = None) -> Deadline:
         )
     cal = calendar or WorkdayCalendar()
     result = cal.add_working_days(stage.event_date, stage.relative_working_days or 0)
-    return Deadline(at=end_of_day(result.date), warnings=result.warnings)
+    # The deadline that binds is the one Stage.save kept (programs.deadlines reads it); computed
+    # here only for a stage not saved with its event date yet.
+    return Deadline(at=stage.deadline_at or end_of_day(result.date), warnings=result.warnings)

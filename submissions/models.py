@@ -14,15 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Organization, Region
-from programs.models import Call, RequiredMaterial
-from submissions.constants import (
-    DocumentFormat,
-    DocumentKind,
-    DocumentStatus,
-    Level,
-    MemberRole,
-    Status,
+from programs.models import (
+    Call,
+    RequiredMaterial,
+    StageExtension,  # noqa: F401  (moved to programs; kept importable here)
 )
+
+from .constants import DocumentFormat, DocumentKind, DocumentStatus, Level, MemberRole, Status
 
 
 class Application(models.Model):
@@ -317,25 +315,6 @@ class Recommendation(models.Model):
     class Meta:
         verbose_name = _("recommendation")
         verbose_name_plural = _("recommendations")
-
-
-class StageExtension(models.Model):
-    """The province extended a stage's deadline (for one region or for all)."""
-
-    stage = models.ForeignKey("programs.Stage", verbose_name=_("stage"), on_delete=models.CASCADE,
-                              related_name="extensions")
-    region = models.ForeignKey(Region, verbose_name=_("only for region"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="+")
-    new_deadline = models.DateTimeField(_("new deadline"))
-    reason = models.TextField(_("reason"))
-    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("granted by"), null=True,
-                                   on_delete=models.SET_NULL, related_name="+")
-    granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("deadline extension")
-        verbose_name_plural = _("deadline extensions")
-        ordering = ["-granted_at"]
 
 
 class ConflictDeclaration(models.Model):

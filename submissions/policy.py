@@ -10,19 +10,11 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from portal.access import (
-    ALLOW,
-    Actor,
-    Decision,
-    can_file,
-    can_view_organization,
-    deny,
-    region_in_scope,
-    region_q,
-)
+from portal.access import ALLOW, Actor, Decision, can_file, can_view_organization, deny, region_in_scope, region_q
 from portal.constants import RegionLevel, Role
 from portal.models import Membership, Organization, Region
 from programs.constants import CallStatus
+from programs.deadlines import filing_deadline
 from programs.policy import call_kind_decision, call_place_decision, can_view_call
 from submissions import models as m
 from submissions.constants import EDITABLE_STATUSES, DocumentKind, Status
@@ -252,8 +244,6 @@ def can_start_application(actor: Actor, call, *, now=None, existing=None) -> Dec
             return decision
     if call.status != CallStatus.PUBLISHED:
         return deny(_("This call is closed."))
-    from submissions.filing.services import filing_deadline
-
     deadline = filing_deadline(call=call, region=org.region)
     if deadline.passed(now):
         return deny(deadline.passed_message())

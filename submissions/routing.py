@@ -39,9 +39,9 @@ _REGION_START = {
 
 def stage_concerns(stage, region) -> bool:
     """Does a stage (possibly limited to a region) concern an organization registered in `region`?"""
-    if stage.region_id is None:
-        return True
-    return stage.region_id in {region.pk, region.city_id, region.province_id}
+    from programs.deadlines import concerns
+
+    return concerns(stage, region)
 
 
 def _call_start(call, region) -> str:
@@ -75,15 +75,16 @@ class RouteStep:
         return str(Level(self.level).label)
 
 
-def route_steps(*, call, organization, routing: list[str] | None = None) -> list[RouteStep]:
+def route_steps(*, call, organization, routing: list[str] | None = None, region=None) -> list[RouteStep]:
     """The routing with, for each level, the call's stage and its effective deadline for the
-    organization's region (see submissions.deadlines)."""
-    from submissions.deadlines import effective_deadline, stage_for
+    organization's region, or `region` (an application's: the one its bureaus are held to), by the
+    one deadline resolver (programs.deadlines)."""
+    from programs.deadlines import DeadlineBook
 
-    region = organization.region
+    region = region or organization.region
+    book = DeadlineBook.of_calls([call])
     steps = []
     for level in routing if routing is not None else routing_for(call=call, organization=organization):
-        stage = stage_for(call=call, level=level, region=region)
-        deadline = effective_deadline(stage=stage, region=region) if stage is not None else None
-        steps.append(RouteStep(level=level, stage=stage, deadline=deadline))
+        resolved = book.resolve(call.pk, level, region)
+        steps.append(RouteStep(level=level, stage=resolved.stage, deadline=resolved.at))
     return steps

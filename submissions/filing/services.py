@@ -40,7 +40,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,6 +49,7 @@ from portal.access import Actor
 from portal.models import Organization, validate_credit_code
 from portal.services import audit_record
 from programs.constants import CallStatus, ConditionKind, StageLevel
+from programs.deadlines import Deadline, filing_deadline, resolve_deadline, stages_prefetch  # noqa: F401
 from programs.policy import (
     call_kind_decision,
     call_place_decision,
@@ -76,7 +76,6 @@ from submissions.models import (
     CommitmentAcceptance,
     DraftConflict,
     Receipt,
-    StageExtension,
 )
 from submissions.policy import (
     applications_visible,
@@ -105,91 +104,9 @@ def _sha256_text(text: str) -> str:
     return hashlib.sha256((text or "").encode("utf-8")).hexdigest()
 
 
-# --- Deadlines -----------------------------------------------------------------------------------
+# --- Deadlines (asked of the one resolver, programs.deadlines) -----------------------------------
 
-
-def _specificity(region_id, region) -> int:
-    if region_id is None:
-        return 0
-    if region_id == region.pk:
-        return 3
-    if region_id == region.city_id or region_id == region.parent_id:
-        return 2
-    if region_id == region.province_id:
-        return 1
-    return -1
-
-
-@dataclass(frozen=True)
-class FilingDeadline:
-    """The applicant's filing deadline for one region: the call's first applicant stage that
-    concerns the region (a stage limited to the region, or its city, wins over a general one),
-    moved by the province's extensions for that region. `at` None: no deadline (rolling, or a
-    date counted from an event not announced yet)."""
-
-    stage: Any
-    at: dt.datetime | None
-    extension: Any = None
-
-    @property
-    def rolling(self) -> bool:
-        return self.stage is not None and self.stage.deadline_kind == "rolling"
-
-    def passed(self, now: dt.datetime | None = None) -> bool:
-        return self.at is not None and (now or timezone.now()) > self.at
-
-    def passed_message(self, now: dt.datetime | None = None) -> str:
-        text = _("The filing deadline of this call, %(deadline)s (Beijing time), has passed.") % {
-            "deadline": _local(self.at)}
-        if now is not None:
-            text += " " + _("It is now %(now)s.") % {"now": _local(now)}
-        return text
-
-
-def _pick_filing_stage(stages: Iterable, region):
-    best, best_key = None, None
-    for stage in stages:
-        if stage.level != StageLevel.APPLICANT:
-            continue
-        spec = _specificity(stage.region_id, region)
-        if spec < 0:
-            continue
-        key = (-spec, stage.order, stage.pk)  # most specific first, then the first in order
-        if best_key is None or key < best_key:
-            best, best_key = stage, key
-    return best
-
-
-def _extended(stage, extensions: Iterable, region) -> tuple[dt.datetime | None, Any]:
-    at, chosen = stage.deadline_at, None
-    for ext in extensions:
-        if _specificity(ext.region_id, region) < 0:
-            continue
-        if at is None or ext.new_deadline > at:
-            at, chosen = ext.new_deadline, ext
-    if stage.deadline_kind == "rolling" and chosen is None:
-        return None, None
-    return at, chosen
-
-
-def filing_deadline(*, call, region) -> FilingDeadline:
-    """Uses `call.stages.all()` and `stage.extensions.all()` (prefetch them for lists)."""
-    stage = _pick_filing_stage(call.stages.all(), region)
-    if stage is None:
-        return FilingDeadline(stage=None, at=None)
-    at, ext = _extended(stage, stage.extensions.all(), region)
-    return FilingDeadline(stage=stage, at=at, extension=ext)
-
-
-def stages_prefetch(prefix: str = "") -> Prefetch:
-    from programs.models import Stage
-
-    return Prefetch(
-        f"{prefix}stages",
-        queryset=Stage.objects.select_related("region").prefetch_related(
-            Prefetch("extensions", queryset=StageExtension.objects.all())
-        ).order_by("order", "id"),
-    )
+FilingDeadline = Deadline  # the name the applicant side has used
 
 
 @dataclass(frozen=True)
@@ -199,7 +116,8 @@ class NextDeadline:
 
 
 def next_deadline(app: Application) -> NextDeadline | None:
-    """The next deadline that matters for the application (uses prefetched call stages)."""
+    """The next deadline that matters for the application (uses the call's stages prefetched with
+    `stages_prefetch("call__")` when present)."""
     if app.status == Status.DRAFT:
         d = filing_deadline(call=app.call, region=app.region)
         if d.at is None:
@@ -210,20 +128,9 @@ def next_deadline(app: Application) -> NextDeadline | None:
             return NextDeadline(app.revision_deadline, _("Revision deadline"))
         return NextDeadline(None, _("Revise and resubmit"))
     if app.status in (Status.SUBMITTED, Status.UNDER_REVIEW, Status.RECOMMENDED) and app.level:
-        best, best_key = None, None
-        for stage in app.call.stages.all():
-            if stage.level != app.level:
-                continue
-            spec = _specificity(stage.region_id, app.region)
-            if spec < 0:
-                continue
-            key = (spec, stage.order, stage.pk)
-            if best_key is None or key > best_key:
-                best, best_key = stage, key
-        if best is not None:
-            at, _ext = _extended(best, best.extensions.all(), app.region)
-            if at is not None:
-                return NextDeadline(at, _("Review deadline of the bureau"))
+        d = resolve_deadline(call=app.call, region=app.region, level=app.level)
+        if d.at is not None:
+            return NextDeadline(d.at, _("Review deadline of the bureau"))
     return None
 
 
@@ -1060,7 +967,7 @@ def policy_rows(actor: Actor, *, figures: Mapping | None = None, now: dt.datetim
     for call in calls:
         reasons: list[str] = []
         unsettled: list[str] = []
-        deadline = filing_deadline(call=call, region=org.region) if org else FilingDeadline(None, None)
+        deadline = filing_deadline(call=call, region=org.region) if org else Deadline(level=StageLevel.APPLICANT)
         if org is not None:
             for decision in (call_place_decision(org, call), call_kind_decision(org, call)):
                 if not decision:

@@ -257,33 +257,12 @@ def pending_summary(actor: Actor, *, now: dt.datetime | None = None) -> dict:
             "stage": default_stage(actor)}
 
 
-def upcoming_deadlines(actor: Actor, *, now: dt.datetime | None = None, limit: int = 6) -> list[dict]:
-    """The next effective deadlines of the actor's level for its region (extensions included)."""
-    from programs.constants import CallStatus
-    from programs.models import Stage
+def upcoming_deadlines(actor: Actor, *, now: dt.datetime | None = None, limit: int = 6) -> list:
+    """The next effective deadlines of the actor's level for its region (extensions included), for
+    the gated bureaus: the one resolver's list (programs.selectors.upcoming_deadlines)."""
+    from programs.selectors import upcoming_deadlines as upcoming
 
-    now = now or timezone.now()
-    level = actor.level
-    region = actor.region
-    if level not in GATED_LEVELS or region is None:
-        return []
-    stages = list(
-        Stage.objects.filter(call__province_id=region.province_id, call__status=CallStatus.PUBLISHED, level=level)
-        .filter(Q(region__isnull=True) | Q(region_id__in=[region.pk, region.city_id, region.province_id]))
-        .select_related("call")
-    )
-    book = DeadlineBook({s.call_id for s in stages})
-    out, seen = [], set()
-    for s in stages:
-        if s.call_id in seen:
-            continue
-        d = book.deadline(s.call_id, level, region)
-        if d.at is None or d.at < now or d.stage is None:
-            continue
-        seen.add(s.call_id)
-        out.append({"call": s.call, "stage": d.stage, "at": d.at, "extended": d.extended})
-    out.sort(key=lambda row: row["at"])
-    return out[:limit]
+    return upcoming(actor, levels=GATED_LEVELS, now=now, limit=limit)
 
 
 # --- the review file --------------------------------------------------------------------------------

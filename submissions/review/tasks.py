@@ -62,7 +62,8 @@ def _fmt(at: dt.datetime) -> str:
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def notify_stage_extension(extension_id: int) -> int:
     """Tell the users concerned that the province extended a stage's deadline. Returns mails sent."""
-    from submissions.models import Application, StageExtension
+    from programs.models import StageExtension
+    from submissions.models import Application
 
     ext = StageExtension.objects.select_related("stage__call", "region").filter(pk=extension_id).first()
     if ext is None:
@@ -113,30 +114,13 @@ def _window(delta: dt.timedelta) -> int | None:
     return None
 
 
-def _filing_stage(stages, region):
-    """The applicant stage drafts must meet for `region`: the most specific, then the first."""
-    from submissions.deadlines import _specificity
-
-    best, key = None, None
-    for s in stages:
-        if s.level != "applicant":
-            continue
-        spec = _specificity(s.region_id, region)
-        if spec < 0:
-            continue
-        k = (spec, -s.order, -s.pk)
-        if key is None or k > key:
-            best, key = s, k
-    return best
-
-
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_stage_deadline_reminders(now_iso: str | None = None) -> int:
     """Reminders 3 days and 1 day before a stage deadline. Returns the number of mails sent."""
-    from programs.constants import CallStatus
-    from programs.models import Stage
-    from submissions.deadlines import DeadlineBook, _effective
-    from submissions.models import Application, StageExtension
+    from programs.constants import CallStatus, StageLevel
+    from programs.deadlines import DeadlineBook
+    from programs.models import Stage, StageExtension
+    from submissions.models import Application
 
     now = dt.datetime.fromisoformat(now_iso) if now_iso else timezone.now()
     horizon = now + dt.timedelta(days=max(REMINDER_DAYS))
@@ -149,13 +133,7 @@ def send_stage_deadline_reminders(now_iso: str | None = None) -> int:
     )
     if not call_ids:
         return 0
-    book = DeadlineBook(call_ids)
-    applicant_stages: dict[int, list] = defaultdict(list)
-    for s in Stage.objects.filter(call_id__in=call_ids, level="applicant"):
-        applicant_stages[s.call_id].append(s)
-    ext_by_stage: dict[int, list] = defaultdict(list)
-    for e in StageExtension.objects.filter(stage__call_id__in=call_ids):
-        ext_by_stage[e.stage_id].append(e)
+    book = DeadlineBook(call_ids)  # the one resolver answers for drafts and bureaus alike
 
     # (stage, audience, region, days, deadline) -> recipients
     planned: dict[tuple, set[str]] = defaultdict(set)
@@ -164,13 +142,10 @@ def send_stage_deadline_reminders(now_iso: str | None = None) -> int:
     drafts = list(apps.filter(status="draft"))
     emails = _applicant_emails({a.organization_id for a in drafts})
     for app in drafts:
-        stage = _filing_stage(applicant_stages.get(app.call_id, ()), app.region)
-        if stage is None:
-            continue
-        at, _ext = _effective(stage, ext_by_stage.get(stage.pk, ()), app.region)
-        days = _window(at - now) if at else None
+        d = book.for_application(app, StageLevel.APPLICANT)
+        days = _window(d.at - now) if d.at else None
         if days:
-            planned[(stage, "applicants", app.region, days, at)] |= emails.get(app.organization_id, set())
+            planned[(d.stage, "applicants", app.region, days, d.at)] |= emails.get(app.organization_id, set())
 
     pending = list(apps.filter(status__in=PENDING_AT_BUREAU, level__in=["county", "city"]).select_related("region__city"))
     by_level: dict[str, set[int]] = defaultdict(set)

@@ -18,9 +18,9 @@ from django.core.management import CommandError, call_command
 from portal.constants import RegionLevel
 from portal.models import Region
 from programs.constants import CallKind, CallStatus, ConditionKind, DeadlineKind, QuotaRule, QuotaScope, StageLevel
+from programs.deadlines import filing_deadline
 from programs.loaders import FixtureError, load_calls, load_paths, load_program_types
 from programs.models import Call, Contact, EligibilityCondition, ProgramType, Quota, RequiredMaterial, Stage
-from programs.selectors import with_filing_deadline
 from programs.workdays import stage_deadline
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -145,8 +145,7 @@ def test_ganzhou_etc_batch27_deadlines(seeds):
     # 23:59:59 Asia/Shanghai is 15:59:59 UTC.
     assert applicant.deadline_at.astimezone(dt.timezone.utc) == dt.datetime(2024, 4, 22, 15, 59, 59, tzinfo=dt.timezone.utc)
     # The filing deadline the catalogue shows is the acceptance deadline.
-    annotated = with_filing_deadline(Call.objects.filter(pk=call.pk)).get()
-    assert annotated.filing_deadline == end_of(2024, 4, 22)
+    assert filing_deadline(call=call, region=None).at == end_of(2024, 4, 22)
 
 
 @pytest.mark.django_db

@@ -32,8 +32,8 @@ def call(world):
     return make_call(world.jx)
 
 
-def test_the_whole_application_through_the_api(world, call, media, api_for, monkeypatch):
-    monkeypatch.setattr(services.timezone, "now", lambda: DEADLINE)
+def test_the_whole_application_through_the_api(world, call, media, api_for, time_machine):
+    time_machine.move_to(DEADLINE, tick=False)
     api = api_for(world.applicant_admin)
     refused = api.post("/api/applications/", {"call": call.code}, format="json")
     assert refused.status_code == 400 and "accept_commitment" in refused.json()

@@ -166,8 +166,8 @@ def test_the_live_self_score_changes_as_figures_are_typed(world, call, client_fo
 
 
 def test_submit_page_lists_the_problems_then_submits_and_shows_the_receipt(world, call, media, client_for,
-                                                                            monkeypatch):
-    monkeypatch.setattr(services.timezone, "now", lambda: DEADLINE - dt.timedelta(hours=1))
+                                                                            time_machine):
+    time_machine.move_to(DEADLINE - dt.timedelta(hours=1), tick=False)
     app = start(world.applicant_admin, call)
     client = client_for(world.applicant_admin)
     url = reverse("applicant-submit", args=[app.pk])

@@ -1,6 +1,7 @@
 """The application packet: one PDF of an application as submitted (cover, contents, form, materials,
 a footer stamp on every page), built by a Celery task, served only through the access layer."""
 
+import datetime as dt
 import io
 import re
 import shutil
@@ -53,10 +54,10 @@ def call(world):
 
 
 @pytest.fixture
-def app(world, call, media, monkeypatch):
+def app(world, call, media, time_machine):
     """A submitted application of 章贡甲企业 (renamed with a rare character) with two PDF materials
     (3 and 2 pages) and one PNG."""
-    monkeypatch.setattr(services.timezone, "now", lambda: DEADLINE)
+    time_machine.move_to(DEADLINE, tick=False)
     world.ent_zg.name = RARE_NAME
     world.ent_zg.save(update_fields=["name"])
     app = ready(world.applicant_admin, call)
@@ -190,8 +191,8 @@ def test_a_request_is_audited_reuses_the_built_job_and_a_new_receipt_builds_anew
     assert newer.number in page_texts(read(third))[0]
 
 
-def test_a_draft_has_no_packet(world, call, media, monkeypatch, client_for, api_for, eager_tasks):
-    monkeypatch.setattr(services.timezone, "now", lambda: DEADLINE)
+def test_a_draft_has_no_packet(world, call, media, time_machine, client_for, api_for, eager_tasks):
+    time_machine.move_to(DEADLINE, tick=False)
     draft = start(world.applicant_admin, call)
     with pytest.raises(PermissionDenied):
         packets.packet_request(actor=actor(world.applicant_admin), application=draft)
@@ -324,13 +325,13 @@ def test_the_stamp_sits_at_the_bottom_of_turned_pages():
 
 @needs_worker
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_builds_the_packet_requested_through_the_api(world, call, media, monkeypatch, api_for):
+def test_a_real_worker_builds_the_packet_requested_through_the_api(world, call, media, time_machine, api_for):
     from celery.contrib.testing.worker import start_worker
     from celery.result import AsyncResult
 
     from portal.project.celery import app as celery_app
 
-    monkeypatch.setattr(services.timezone, "now", lambda: DEADLINE)
+    time_machine.move_to(DEADLINE - dt.timedelta(hours=1))  # the clock runs: the worker needs it
     application = ready(world.applicant_admin, call)
     services.application_submit(actor=actor(world.applicant_admin), application=application, now=DEADLINE)
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=60):

@@ -2,9 +2,9 @@
 province extends it (reason and who recorded, users notified) it succeeds."""
 
 import datetime as dt
-from unittest import mock
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -12,9 +12,9 @@ from django.utils import timezone
 from portal.access import actor_for
 from portal.models import AuditEntry
 from programs.constants import StageLevel
+from programs.models import StageExtension
 from submissions.constants import Status
 from submissions.deadlines import bureau_deadline, check_bureau_deadline
-from submissions.models import StageExtension
 from submissions.review import services as review
 from tests.factories import StageFactory
 from tests.submissions.test_review_support import at_city, review_call, submitted  # noqa: F401
@@ -25,7 +25,8 @@ ONE_SECOND = dt.timedelta(seconds=1)
 
 
 def clock(at):
-    return mock.patch("submissions.deadlines._now", return_value=at)
+    """The clock stands still at `at` (deadlines read the time through django.utils.timezone.now)."""
+    return time_machine.travel(at, tick=False)
 
 
 @pytest.fixture
