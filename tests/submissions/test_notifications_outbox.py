@@ -420,3 +420,22 @@ def test_a_real_worker_sends_the_committed_rows_once(world):
         assert outbox_deliver.delay(entry.pk).get(timeout=60) == 0
     assert sent_to() == Counter({ENT: 1})
     assert OutboxMessage.objects.get(audit_entry=entry).sent_at is not None
+
+
+def test_operators_read_the_outbox_in_the_admin_and_cannot_change_it(
+    world, draft, client_for, django_capture_on_commit_callbacks
+):
+    entry = submit_without_sending(world, draft, django_capture_on_commit_callbacks)
+    row = OutboxMessage.objects.filter(audit_entry=entry).order_by("pk").first()
+    operator = client_for(world.operator)
+    listing = operator.get("/admin/portal/outboxmessage/")
+    assert listing.status_code == 200 and row.recipient in listing.content.decode()
+    assert "待发送" in listing.content.decode()
+    page = operator.get(f"/admin/portal/outboxmessage/{row.pk}/change/")
+    assert page.status_code == 200 and row.recipient in page.content.decode()
+    assert operator.post(f"/admin/portal/outboxmessage/{row.pk}/change/", {"recipient": "x@example.com"}).status_code == 403
+    assert operator.get("/admin/portal/outboxmessage/add/").status_code == 403
+    assert operator.post(f"/admin/portal/outboxmessage/{row.pk}/delete/", {"post": "yes"}).status_code == 403
+    row.refresh_from_db()
+    assert row.recipient != "x@example.com"
+    assert client_for(world.applicant_admin).get("/admin/portal/outboxmessage/").status_code == 403
