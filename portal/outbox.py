@@ -33,7 +33,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone, translation
 
 from .models import AuditEntry, Membership, Organization, OutboxMessage
@@ -241,6 +241,9 @@ def _deliver_one(pk: int, connection, outcome: Delivery) -> None:
         if row.hold:
             verdict = WAIT if row.released_at is None else _verdict(row)
             if verdict == WAIT:
+                if row.released_at is not None:  # asked again by a later sweep, after the others
+                    row.last_attempt_at = timezone.now()
+                    row.save(update_fields=["last_attempt_at"])
                 outcome.held += 1
                 return
             if verdict == DROP:
@@ -273,6 +276,6 @@ def sweep(*, now: dt.datetime | None = None) -> Delivery:
     ids = list(
         sendable().filter(created_at__lte=now - SWEEP_AFTER, attempts__lt=MAX_ATTEMPTS)
         .filter(Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lte=now - RETRY_AFTER))
-        .order_by("pk").values_list("pk", flat=True)[:SWEEP_LIMIT]
+        .order_by(F("last_attempt_at").asc(nulls_first=True), "pk").values_list("pk", flat=True)[:SWEEP_LIMIT]
     )
     return deliver(ids=ids)
