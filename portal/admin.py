@@ -3,14 +3,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from .access import actor_for
-from .models import (
-    AuditEntry,
-    CreditCodeException,
-    Membership,
-    Organization,
-    Region,
-    User,
-)
+from .models import AuditEntry, CreditCodeException, Membership, Organization, OutboxMessage, Region, User
+from .outbox import MAX_ATTEMPTS
 from .services import credit_code_exception_record
 
 
@@ -70,6 +64,40 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ["at", "actor", "actor_role", "action", "object_repr", "from_state", "to_state"]
     list_filter = ["action", "object_type"]
     search_fields = ["object_repr", "actor__username", "comment"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Read only, for operators: what was (or is still to be) sent to whom, and why it failed."""
+
+    list_display = ["created_at", "kind", "recipient", "subject", "state", "attempts", "sent_at"]
+    list_filter = ["kind", "hold", ("sent_at", admin.EmptyFieldListFilter), ("dropped_at", admin.EmptyFieldListFilter)]
+    search_fields = ["recipient", "subject"]
+    raw_id_fields = ["audit_entry"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("state"))
+    def state(self, obj):
+        if obj.sent_at:
+            return _("sent")
+        if obj.dropped_at:
+            return _("dropped")
+        if obj.hold and obj.released_at is None:
+            return _("held")
+        if obj.attempts >= MAX_ATTEMPTS:
+            return _("failed, given up")
+        if obj.last_error:
+            return _("failed, to be retried")
+        return _("waiting")
 
     def has_add_permission(self, request):
         return False

@@ -280,3 +280,41 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("Audit entries cannot be deleted."))
+
+
+class OutboxMessage(models.Model):
+    """One e-mail to one address about one audit entry (portal.outbox): composed once, in the
+    default language, in the transaction that wrote the entry; sent once by a Celery task. A row on
+    hold (e.g. a decision under the result embargo) waits until it is released and its hold rule
+    lets it go."""
+
+    audit_entry = models.ForeignKey(AuditEntry, verbose_name=_("audit entry"), on_delete=models.PROTECT,
+                                    related_name="outbox_messages")
+    recipient = models.EmailField(_("recipient"), max_length=254)
+    kind = models.CharField(_("kind"), max_length=32)
+    subject = models.TextField(_("subject"))
+    body = models.TextField(_("body"))
+    hold = models.CharField(_("hold"), max_length=32, blank=True,
+                            help_text=_("Empty: sent at once. Otherwise the rule that must let the message go."))
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    dropped_at = models.DateTimeField(_("dropped at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["audit_entry", "recipient", "kind"], name="uniq_outbox_message"),
+        ]
+        indexes = [
+            models.Index(fields=["created_at"], name="outbox_unsent",
+                         condition=models.Q(sent_at__isnull=True, dropped_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient}"

@@ -11,7 +11,8 @@
 * Colleagues: the applicant administrator invites colleagues by e-mail as filers or viewers; each gets a link
   to choose a password. A filer prepares drafts; a viewer reads the organization's applications.
 
-Services are keyword-only, one transaction each, with an audit entry; e-mail goes after the commit.
+Services are keyword-only, one transaction each, with an audit entry; e-mail goes through the outbox
+(portal.outbox: composed with the entry, sent once after the commit).
 """
 
 from __future__ import annotations
@@ -22,14 +23,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, password_validation
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -40,7 +39,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import access
+from . import access, outbox
 from .access import Actor
 from .constants import (
     APPLICANT_KINDS,
@@ -58,18 +57,14 @@ log = logging.getLogger(__name__)
 PHONE_RE = re.compile(r"^[0-9+\-() ]{7,20}$")
 
 
-def _after_commit_mail(subject: str, body: str, recipients) -> None:
-    recipients = sorted({r for r in recipients if r})
-    if not recipients:
-        return
+REGISTRATION_MAIL = "registration"
+INVITATION_MAIL = "invitation"
 
-    def send():
-        try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=False)
-        except OSError:
-            log.exception("could not send mail to %s", recipients)
 
-    transaction.on_commit(send)
+def _tell(entry, recipients, subject: str, body: str, kind: str = REGISTRATION_MAIL) -> None:
+    """Store the mail about `entry` in the outbox (sent once after the commit). Compose the subject
+    and body inside `outbox.composing()`."""
+    outbox.enqueue(entry, outbox.mails_to(recipients, kind=kind, subject=subject, body=body))
 
 
 def region_choices() -> list:
@@ -221,24 +216,21 @@ def registration_submit(*, name: str, credit_code: str, kind: str, region: Regio
             user.active_membership = membership
             user.save(update_fields=["active_membership"])
             claimed = sum(hook(org) for hook in _on_registered)
-            audit_record(
+            entry = audit_record(
                 actor=Actor(user=user, membership=membership), action="organization.register", obj=org,
                 province=region.province if region.province_id else region, region=region, organization=org,
                 to_state="pending" if needs else "approved",
                 data={"ip": ip_address or "", "credit_code": credit_code, "claimed_invitations": claimed},
             )
-            if needs:
-                bureau = Membership.objects.filter(
-                    is_active=True, role__in=list(BUREAU_ROLES), organization__region=region,
-                    organization__kind__in=[OrgKind.COUNTY_BUREAU, OrgKind.CITY_BUREAU], user__email__gt="",
-                ).values_list("user__email", flat=True)
-                _after_commit_mail(
-                    _("[Innovation platform portal] New account to approve: %(org)s") % {"org": org.name},
-                    _("%(org)s (%(code)s) registered in %(region)s and waits for your approval:\n%(link)s")
-                    % {"org": org.name, "code": credit_code, "region": region.full_name,
-                       "link": base_url + reverse("registrations")},
-                    list(bureau),
-                )
+            if needs:  # the bureau of the county (or zone) the organization registered in approves it
+                bureau = outbox.staff_addresses(kinds=[OrgKind.COUNTY_BUREAU, OrgKind.CITY_BUREAU],
+                                                roles=BUREAU_ROLES, region_ids=[region.pk]).get(region.pk, set())
+                with outbox.composing():
+                    _tell(entry, bureau,
+                          _("[Innovation platform portal] New account to approve: %(org)s") % {"org": org.name},
+                          _("%(org)s (%(code)s) registered in %(region)s and waits for your approval:\n%(link)s")
+                          % {"org": org.name, "code": credit_code, "region": region.full_name,
+                             "link": base_url + reverse("registrations")})
     except IntegrityError:
         raise ValidationError(_("An organization with this credit code is already registered.")) from None
     return Registered(user, org, membership, needs)
@@ -254,16 +246,13 @@ def registration_approve(*, actor: Actor, organization: Organization) -> Organiz
             raise ValidationError(_("This account is approved already."))
         org.is_approved = True
         org.save(update_fields=["is_approved"])
-        audit_record(actor=actor, action="organization.approve", obj=org, province=org.region.province,
-                     region=org.region, organization=org, from_state="pending", to_state="approved")
-        recipients = [org.contact_email] + list(
-            org.memberships.filter(is_active=True).values_list("user__email", flat=True))
-        _after_commit_mail(
-            _("[Innovation platform portal] Your account is approved"),
-            _("%(bureau)s approved the account of %(org)s. You can sign in and apply.")
-            % {"bureau": actor.organization.name if actor.organization else "", "org": org.name},
-            recipients,
-        )
+        entry = audit_record(actor=actor, action="organization.approve", obj=org, province=org.region.province,
+                             region=org.region, organization=org, from_state="pending", to_state="approved")
+        with outbox.composing():
+            _tell(entry, outbox.organization_addresses([org.pk]).get(org.pk, set()),
+                  _("[Innovation platform portal] Your account is approved"),
+                  _("%(bureau)s approved the account of %(org)s. You can sign in and apply.")
+                  % {"bureau": actor.organization.name if actor.organization else "", "org": org.name})
     organization.is_approved = True
     return org
 
@@ -279,17 +268,17 @@ def registration_reject(*, actor: Actor, organization: Organization, reason: str
             raise PermissionDenied(decision.reason)
         if org.is_approved:
             raise ValidationError(_("This account is approved already."))
-        recipients = [org.contact_email] + list(
-            org.memberships.filter(is_active=True).values_list("user__email", flat=True))
+        recipients = outbox.organization_addresses([org.pk]).get(org.pk, set())  # before they are deactivated
         org.memberships.update(is_active=False)
-        audit_record(actor=actor, action="organization.reject", obj=org, province=org.region.province,
-                     region=org.region, organization=org, from_state="pending", to_state="rejected", comment=reason)
-        _after_commit_mail(
-            _("[Innovation platform portal] Your account was not approved"),
-            _("%(bureau)s did not approve the account of %(org)s: %(reason)s")
-            % {"bureau": actor.organization.name if actor.organization else "", "org": org.name, "reason": reason},
-            recipients,
-        )
+        entry = audit_record(actor=actor, action="organization.reject", obj=org, province=org.region.province,
+                             region=org.region, organization=org, from_state="pending", to_state="rejected",
+                             comment=reason)
+        with outbox.composing():
+            _tell(entry, recipients,
+                  _("[Innovation platform portal] Your account was not approved"),
+                  _("%(bureau)s did not approve the account of %(org)s: %(reason)s")
+                  % {"bureau": actor.organization.name if actor.organization else "", "org": org.name,
+                     "reason": reason})
     return org
 
 
@@ -326,19 +315,20 @@ def colleague_invite(*, actor: Actor, organization: Organization, email: str, ro
         if user.active_membership_id is None:
             user.active_membership = membership
             user.save(update_fields=["active_membership"])
-        audit_record(actor=actor, action="membership.invite", obj=membership, province=organization.region.province,
-                     region=organization.region, organization=organization,
-                     data={"email": email, "role": role, "new_account": created})
-        if created:
-            body = _("%(who)s invites you to file applications for %(org)s in the portal. Choose your password "
-                     "here (the link works once):\n%(link)s\nYour user name is %(username)s.") % {
-                "who": actor.user.display_name(), "org": organization.name,
-                "link": welcome_link(user, base_url), "username": user.username}
-        else:
-            body = _("%(who)s gave you the role “%(role)s” of %(org)s in the portal. Sign in to use it.") % {
-                "who": actor.user.display_name(), "role": Role(role).label, "org": organization.name}
-        _after_commit_mail(_("[Innovation platform portal] Invitation from %(org)s") % {"org": organization.name},
-                           body, [email])
+        entry = audit_record(actor=actor, action="membership.invite", obj=membership,
+                             province=organization.region.province, region=organization.region,
+                             organization=organization, data={"email": email, "role": role, "new_account": created})
+        with outbox.composing():
+            if created:
+                body = _("%(who)s invites you to file applications for %(org)s in the portal. Choose your password "
+                         "here (the link works once):\n%(link)s\nYour user name is %(username)s.") % {
+                    "who": actor.user.display_name(), "org": organization.name,
+                    "link": welcome_link(user, base_url), "username": user.username}
+            else:
+                body = _("%(who)s gave you the role “%(role)s” of %(org)s in the portal. Sign in to use it.") % {
+                    "who": actor.user.display_name(), "role": Role(role).label, "org": organization.name}
+            _tell(entry, [email], _("[Innovation platform portal] Invitation from %(org)s") % {"org": organization.name},
+                  body, kind=INVITATION_MAIL)
     return membership
 
 

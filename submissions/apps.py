@@ -12,6 +12,7 @@ class SubmissionsConfig(AppConfig):
         from portal.access import register_applicant_audit_filter
         from portal.audit_labels import register_family, register_labels
         from portal.registration import register_invitation_lookup, register_registration_hook
+        from submissions import notifications  # noqa: F401 - registers the result embargo's hold with the outbox
         from submissions.embargo import applicant_audit_q
         from submissions.filing.services import member_invitation_prefill, member_invitations_claim
         from submissions.workflow import TRANSITIONS

@@ -47,7 +47,7 @@ def _published_since(call, at) -> Exists:
     return Exists(m.ResultPublication.objects.filter(call_id=call, published_at__gte=at))
 
 
-def _applicant_entries_q(call) -> Q:
+def applicant_entries_q(call) -> Q:
     """Audit entries the applicant may read (for entries of applications of `call`): all but the
     decisions whose result list has not been published."""
     return ~Q(action__in=DECISION_ACTIONS) | _published_since(call, OuterRef("at"))
@@ -81,7 +81,7 @@ def with_applicant_view(qs):
     )
     last = _entries_of_outer_application().filter(
         action__in=[f"application.{name}" for name in workflow.TRANSITIONS]
-    ).filter(_applicant_entries_q(OuterRef(OuterRef("call_id")))).order_by("-at", "-id")
+    ).filter(applicant_entries_q(OuterRef(OuterRef("call_id")))).order_by("-at", "-id")
     return qs.annotate(applicant_status=status).annotate(
         applicant_last_action=Case(When(applicant_status=F("status"), then=F("last_action")),
                                    default=Subquery(last.values("action")[:1]), output_field=CharField()),
@@ -180,11 +180,11 @@ def application_timeline(actor: Actor, app):
         object_type=APPLICATION_TYPE, object_id=str(app.pk)
     ).order_by("at", "id")
     if not can_view_review(actor, app):
-        qs = qs.filter(action__startswith="application.").filter(_applicant_entries_q(app.call_id))
+        qs = qs.filter(action__startswith="application.").filter(applicant_entries_q(app.call_id))
     return qs
 
 
 def applicant_audit_q() -> Q:
     """The audit entries an applicant may read: none of the decisions not yet published (registered
     with the tenancy core's audit list at start-up)."""
-    return _applicant_entries_q(_call_of_entry())
+    return applicant_entries_q(_call_of_entry())

@@ -2,9 +2,10 @@
 
 TRANSITIONS declares every move: its name, the states it leaves from, the state it reaches, and
 who may fire it (an access rule in portal.access). `fire()` locks the row, checks the table and the
-rule, changes the state, writes the audit entry in the same transaction and queues the e-mails for
-after the commit. Business checks that depend on the use case (deadlines, completeness, quotas)
-live in the services that call `fire()`; the services never assign `status` themselves.
+rule, changes the state, writes the audit entry in the same transaction and stores the e-mails about
+it in the outbox (submissions.notifications), sent after the commit. Business checks that depend on
+the use case (deadlines, completeness, quotas) live in the services that call `fire()`; the services
+never assign `status` themselves.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from portal.access import Actor, Decision
 from portal.services import audit_record
-from submissions import embargo
+from submissions import embargo, notifications
 from submissions.constants import Level, Status
 from submissions.models import Application
 from submissions.policy import (
@@ -43,7 +44,7 @@ class Transition:
     next_state: Callable[[Application], tuple[str, str]] | None = None
     notify_bureau: bool = False
     # False for the province's decisions: the applicant learns the result when the call's result list
-    # is published (submissions.tasks.notify_results), not when it is recorded.
+    # is published (the decision mail is held under the result embargo: submissions.notifications).
     notify_applicant: bool = True
 
 
@@ -151,10 +152,8 @@ def fire(*, actor: Actor, application: Application, name: str, comment: str = ""
         organization=app.organization, from_state=f"{before_status}@{before_level}" if before_level else before_status,
         to_state=f"{status}@{level}" if level else status, comment=comment, data=data or {},
     )
-    if transition.notify_applicant or transition.notify_bureau:
-        from submissions.tasks import notify_transition
-
-        transaction.on_commit(lambda: notify_transition.delay(entry.pk, transition.notify_bureau,
-                                                              transition.notify_applicant))
+    # the e-mails, composed from the entry in this transaction, sent once after the commit
+    notifications.transition_enqueue(entry=entry, application=app, notify_applicant=transition.notify_applicant,
+                                     notify_bureau=transition.notify_bureau)
     application.__dict__.update(app.__dict__)
     return app

@@ -210,6 +210,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "submissions.documents.tasks.requeue_pending_documents",
         "schedule": 300,
     },
+    # E-mails left unsent in the outbox (dispatch lost at commit, failed attempts) are sent, once each.
+    "outbox-sweep": {
+        "task": "portal.tasks.outbox_sweep",
+        "schedule": 300,
+    },
 }
 CELERY_IMPORTS = ["submissions.review.tasks", "submissions.documents.tasks"]
 

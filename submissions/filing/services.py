@@ -35,12 +35,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterable, Mapping
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -56,7 +53,7 @@ from programs.policy import (
     calls_visible,
     can_view_call,
 )
-from submissions import workflow
+from submissions import notifications, workflow
 from submissions.constants import EDITABLE_STATUSES, MemberRole, Status
 from submissions.embargo import as_seen_by_applicant, with_applicant_view
 from submissions.forms import (
@@ -818,20 +815,6 @@ def application_withdraw(*, actor: Actor, application: Application, reason: str 
 # --- Use cases: member units ------------------------------------------------------------------------
 
 
-def _send_after_commit(subject: str, body: str, recipients: list[str]) -> None:
-    recipients = sorted({r for r in recipients if r})
-    if not recipients:
-        return
-
-    def send():
-        try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=False)
-        except OSError:
-            log.exception("could not send mail to %s", recipients)
-
-    transaction.on_commit(send)
-
-
 def member_invite(*, actor: Actor, application: Application, name: str, credit_code: str, email: str = "",
                   base_url: str = "") -> ApplicationMember:
     """Add a member unit to an alliance / innovation center application. A registered applicant
@@ -858,25 +841,11 @@ def member_invite(*, actor: Actor, application: Application, name: str, credit_c
             application=app, organization=org, role=MemberRole.MEMBER, invited_name=name,
             invited_credit_code=credit_code, invited_email=(email or "").strip(),
         )
-        audit_record(actor=actor, action="application.member_invite", obj=app, province=app.province,
-                     region=app.region, organization=app.organization,
-                     data={"member": member.pk, "name": name, "credit_code": credit_code,
-                           "registered": org is not None})
-        subject = _("[Innovation platform portal] %(lead)s invites you to an application") % {
-            "lead": app.organization.name}
-        if org is None:
-            link = base_url + reverse("register") + f"?invite={member.token}"
-            body = _(
-                "%(lead)s names %(name)s as a member unit of its application to “%(call)s”.\n"
-                "Register your organization in the portal with the credit code %(code)s to see the application:\n%(link)s"
-            ) % {"lead": app.organization.name, "name": name, "call": app.call.title, "code": credit_code, "link": link}
-            _send_after_commit(subject, body, [member.invited_email])
-        else:
-            body = _("%(lead)s names your organization as a member unit of its application to “%(call)s”. "
-                     "Sign in to the portal to read it.") % {"lead": app.organization.name, "call": app.call.title}
-            recipients = [member.invited_email, org.contact_email] + list(
-                org.memberships.filter(is_active=True, user__email__gt="").values_list("user__email", flat=True))
-            _send_after_commit(subject, body, recipients)
+        entry = audit_record(actor=actor, action="application.member_invite", obj=app, province=app.province,
+                             region=app.region, organization=app.organization,
+                             data={"member": member.pk, "name": name, "credit_code": credit_code,
+                                   "registered": org is not None})
+        notifications.member_invitation_enqueue(entry=entry, application=app, member=member, base_url=base_url)
     return member
 
 

@@ -35,7 +35,7 @@ from programs.policy import (
     can_publish_results,
 )
 from scoring.policy import assessment_kind_for
-from submissions import workflow
+from submissions import notifications, workflow
 from submissions.constants import Status
 from submissions.deadlines import DeadlineBook, check_bureau_deadline
 from submissions.models import (
@@ -707,9 +707,7 @@ def results_publish(*, actor: Actor, call, note: str = "") -> ResultPublication:
     publication = ResultPublication.objects.create(call=call, published_by=actor.user, note=(note or "").strip())
     audit_record(actor=actor, action="results.publish", obj=publication, province=call.province,
                  comment=publication.note, data={"call": call.code, **{str(k): v for k, v in counts.items()}})
-    from submissions.tasks import notify_results
-
-    transaction.on_commit(lambda: notify_results.delay(publication.pk))
+    notifications.decisions_release(publication)  # the decision mails held until now go after the commit
     return publication
 
 
@@ -769,13 +767,11 @@ def stage_extend(*, actor: Actor, stage, new_deadline: dt.datetime, reason: str,
         raise ValidationError(errors)
     ext = StageExtension.objects.create(stage=stage, region=region, new_deadline=new_deadline, reason=reason,
                                         granted_by=actor.user)
-    audit_record(actor=actor, action="stage.extend", obj=ext, province=stage.call.province, region=region,
-                 from_state=stage.deadline_at.isoformat() if stage.deadline_at else "",
-                 to_state=new_deadline.isoformat()[:32], comment=reason,
-                 data={"call": stage.call.code, "stage": stage.pk, "region": region.code if region else None})
-    from submissions.review.tasks import notify_stage_extension
-
-    transaction.on_commit(lambda: notify_stage_extension.delay(ext.pk))
+    entry = audit_record(actor=actor, action="stage.extend", obj=ext, province=stage.call.province, region=region,
+                         from_state=stage.deadline_at.isoformat() if stage.deadline_at else "",
+                         to_state=new_deadline.isoformat()[:32], comment=reason,
+                         data={"call": stage.call.code, "stage": stage.pk, "region": region.code if region else None})
+    notifications.extension_enqueue(entry=entry, extension=ext)
     return ext
 
 

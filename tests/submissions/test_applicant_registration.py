@@ -99,7 +99,8 @@ def test_where_the_province_requires_it_the_county_bureau_approves_the_account(w
     assert (entry.actor, entry.organization) == (world.county_reviewer, org)
 
 
-def test_the_county_bureau_can_refuse_an_account_with_a_reason(world, client, client_for, django_capture_on_commit_callbacks):
+def test_the_county_bureau_can_refuse_an_account_with_a_reason(world, client, client_for, django_capture_on_commit_callbacks,
+                                                                eager_tasks):
     require_approval(world.jx)
     client.post(reverse("register"), form())
     org = Organization.objects.get(credit_code=CODE)
@@ -115,7 +116,8 @@ def test_the_county_bureau_can_refuse_an_account_with_a_reason(world, client, cl
     assert org.name not in _queue(county)
 
 
-def test_the_administrator_invites_a_colleague_as_filer(world, client_for, django_capture_on_commit_callbacks):
+def test_the_administrator_invites_a_colleague_as_filer(world, client_for, django_capture_on_commit_callbacks,
+                                                        eager_tasks):
     filer_client = Client()
     filer_client.force_login(world.applicant_filer)
     assert filer_client.post(reverse("colleagues"), {"email": "x@example.com", "role": "applicant_filer"}).status_code == 403

@@ -60,7 +60,7 @@ def test_twenty_simultaneous_recommendations_at_a_quota_of_five(world):
     from tests.submissions.test_review_support import county_staff
 
     reviewer, _head = county_staff(world, world.nankang)
-    with mock.patch("submissions.tasks.notify_transition.delay"):  # no e-mails queued to the broker
+    with mock.patch("portal.tasks.outbox_deliver.delay"):  # no e-mails queued to the broker
         for round_no in range(ROUNDS):
             call = review_call(world, code=f"race-{round_no}", limit=QUOTA)
             ids = [submitted(org, call).pk for org in orgs]
