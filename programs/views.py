@@ -14,8 +14,7 @@ from django.views.decorators.http import require_POST
 
 from portal import access
 
-from . import services
-
+from . import services, workflow
 from .filters import CallFilter
 from .forms import CallTextForm
 from .selectors import call_detail_queryset, catalogue
@@ -63,6 +62,8 @@ def call_detail(request, code: str):
             "quotas": quotas,
             "now": timezone.now(),
             "can_change": access.can_change_call(actor, call),
+            "moves": {t.name for t in workflow.available(actor, call)},
+            "blocked": [decision.reason for _t, decision in workflow.blocked(actor, call)],
         },
     )
 

@@ -26,7 +26,7 @@ from portal.models import Region
 
 from .constants import Level, Status
 from .deadlines import GATED_LEVELS, DeadlineBook
-from .models import Application, Review
+from .models import Application, Receipt, Review
 
 PENDING = (Status.SUBMITTED, Status.UNDER_REVIEW, Status.RECOMMENDED)
 PAGE_SIZE = 50
@@ -192,7 +192,8 @@ def _filtered(actor: Actor, params: QueueParams) -> QuerySet[Application]:
         text = params.q
         qs = qs.filter(
             Q(organization__name__icontains=text) | Q(organization__credit_code__iexact=text.upper())
-            | Q(number__iexact=text) | Q(title__icontains=text)
+            | Q(pk__in=Receipt.objects.filter(number__iexact=text).values("application_id"))  # any of its receipts
+            | Q(title__icontains=text)
         )
     if params.score_min is not None:
         qs = qs.filter(score__gte=params.score_min)
@@ -211,7 +212,7 @@ def review_queue(actor: Actor, params: QueueParams, *, now: dt.datetime | None =
     }
     qs = filter_queue(actor, params, now=now, overdue=overdue)
     order = SORTS.get(params.sort, SORTS[DEFAULT_SORT])
-    qs = qs.order_by(*order)
+    qs = qs.order_by(*order).with_current_receipt()
     paginator = Paginator(qs, params.page_size)
     page = paginator.get_page(params.page)
     apps = list(page.object_list)

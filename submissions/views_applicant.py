@@ -16,11 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal import access
+from portal import access, json_input
 from portal.audit_labels import action_label
 from programs.selectors import call_detail_queryset
 
-from . import services
+from . import services, workflow
 from .constants import FINAL_STATUSES, Level, MemberRole, Status
 from .forms import (
     ANNUAL_FIGURES,
@@ -36,7 +36,6 @@ from .forms import (
 )
 from .models import Attachment
 from .uploads import UploadRefused, accept_attribute, allowed_types, attachment_response, describe_types
-from .workflow import TRANSITIONS
 
 
 def _actor(request):
@@ -253,13 +252,24 @@ def application_edit(request, pk: int):
 @login_required
 @require_POST
 def application_autosave(request, pk: int):
+    """Save the draft as it is being typed: the form's fields, or a JSON body
+    ``{"version", "data", "score_inputs"}`` as the API's PATCH takes it (read by portal.json_input:
+    NaN and Infinity are refused with a 400 and nothing is saved)."""
     actor = _require_applicant(request)
     app = _app_or_404(actor, pk)
-    spec = form_spec(app.call)
-    data, inputs = collect_post(spec, request.POST)
+    if request.content_type == "application/json":
+        try:
+            body = json_input.read_body(request)
+        except json_input.BadJSON as exc:
+            return JsonResponse({"status": "invalid", "detail": str(exc)}, status=400)
+        if not isinstance(body, dict):
+            return JsonResponse({"status": "invalid", "detail": _("The body must be a JSON object.")}, status=400)
+        version, data, inputs = body.get("version"), body.get("data") or {}, body.get("score_inputs") or {}
+    else:
+        data, inputs = collect_post(form_spec(app.call), request.POST)
+        version = request.POST.get("version")
     try:
-        outcome = services.application_save_draft(actor=actor, application=app,
-                                                  base_version=request.POST.get("version"), data=data,
+        outcome = services.application_save_draft(actor=actor, application=app, base_version=version, data=data,
                                                   score_inputs=inputs)
     except PermissionDenied as exc:
         return JsonResponse({"status": "refused", "detail": str(exc)}, status=403)
@@ -419,10 +429,13 @@ def application_submit(request, pk: int):
             return redirect("applicant-receipt", pk=app.pk, receipt_id=receipt.pk)
     elif app.status in (Status.DRAFT, Status.RETURNED):
         problems = services.submission_problems(app)
-    decision = TRANSITIONS[name].rule(actor, app) if app.status in TRANSITIONS[name].sources else None
+    refused = workflow.refusal(actor, app, name)
     shown = access.as_seen_by_applicant(app)
     return render(request, "submissions/applicant/submit.html", {
-        "app": shown, "problems": problems, "decision": decision, "resubmit": resubmit,
+        "app": shown, "problems": problems, "resubmit": resubmit,
+        # the button is off when the workflow refuses; its reason is shown unless it is among the problems
+        "decision": None if refused is None else refused.decision,
+        "reason_listed": refused is not None and refused.code in workflow.FILING_CODES and bool(problems),
         "deadline": services.next_deadline(shown),
     })
 
@@ -548,7 +561,7 @@ def application_list(request):
     rows = []
     for app in map(access.as_seen_by_applicant, page.object_list):
         rows.append({
-            "app": app, "is_lead": app.organization_id == actor.organization.pk,
+            "app": app, "is_lead": app.organization_id == actor.organization.pk, "receipt": app.current_receipt(),
             "deadline": services.next_deadline(app), "last_action": action_label(f"application.{app.last_action}")
             if app.last_action else "", "final": app.status in FINAL_STATUSES,
         })
@@ -571,14 +584,17 @@ def application_detail(request, pk: int):
         })
     attachments = list(app.attachments.filter(is_current=True).select_related("material"))
     shown = access.as_seen_by_applicant(app)  # a decision shows once the call's result list is published
+    names = {t.name for t in workflow.available(actor, app)}
     return render(request, "submissions/applicant/detail.html", {
         "app": shown, "timeline": timeline, "attachments": attachments,
         "receipts": list(app.receipts.order_by("-submitted_at")),
+        "current_receipt": app.current_receipt(),
         "members": list(app.members.select_related("organization").order_by("role", "id")),
         "is_lead": app.organization_id == actor.organization.pk,
         "can_edit": access.can_edit_application(actor, app),
-        "can_submit": access.can_submit_application(actor, app),
-        "can_withdraw": access.can_withdraw_application(actor, app),
+        "can_submit": bool(names & {"submit", "resubmit"}),
+        "can_withdraw": "withdraw" in names,
+        "blocked": [r.reason for _t, r in workflow.blocked(actor, app)],
         "deadline": services.next_deadline(shown), "return_reasons": _reasons(app),
         "withdraw_form": WithdrawForm(), "member_role": MemberRole,
         "commitment": services.CommitmentAcceptance.objects.filter(
