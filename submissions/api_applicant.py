@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -150,8 +151,11 @@ class CreateSerializer(serializers.Serializer):
 
 class UpdateSerializer(serializers.Serializer):
     version = serializers.IntegerField(help_text="the version the changes are based on (optimistic concurrency)")
-    data = serializers.JSONField(required=False, help_text="parts of the form to change (see submissions.forms)")
-    score_inputs = serializers.JSONField(required=False, help_text="self-assessment inputs not among the figures")
+    # numbers arrive as exact Decimals (portal.json_input): validated with an encoder that knows them
+    data = serializers.JSONField(required=False, encoder=DjangoJSONEncoder,
+                                 help_text="parts of the form to change (see submissions.forms)")
+    score_inputs = serializers.JSONField(required=False, encoder=DjangoJSONEncoder,
+                                         help_text="self-assessment inputs not among the figures")
 
 
 class UploadSerializer(serializers.Serializer):
