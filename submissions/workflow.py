@@ -37,7 +37,7 @@ from .conditions import (
     BUREAU_ON_TIME,
     CALL_OPEN,
     DECIDER,
-    FILING_CODES,
+    FILING_CODES,  # noqa: F401 - asked as workflow.FILING_CODES by the services
     FILING_ON_TIME,
     QUOTA_ROOM,
     RECOMMENDER,

@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404
-from django.test import override_settings
 from rest_framework.exceptions import ParseError
 from rest_framework.test import APIRequestFactory
 
