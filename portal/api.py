@@ -6,8 +6,6 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
-from programs.api import run_service
-
 from . import access
 from .forms import OrganizationProfileForm
 from .models import AuditEntry, Membership, Organization, Region
@@ -146,8 +144,8 @@ def me(request):
 def me_switch(request):
     data = SwitchSerializer(data=request.data)
     data.is_valid(raise_exception=True)
-    run_service(membership_switch, actor=access.actor_of(request), user=request.user,
-                membership_id=data.validated_data["membership"])
+    membership_switch(actor=access.actor_of(request), user=request.user,
+                      membership_id=data.validated_data["membership"])
     request.user.refresh_from_db()
     request.actor = access.actor_for(request.user)
     return Response(_me(request))

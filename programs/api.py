@@ -1,5 +1,3 @@
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -161,16 +159,6 @@ class EventDateSerializer(serializers.Serializer):
     event_date = serializers.DateField()
 
 
-def run_service(fn, **kwargs):
-    """Call a service, turning its Django errors into API errors."""
-    try:
-        return fn(**kwargs)
-    except DjangoPermissionDenied as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except DjangoValidationError as exc:
-        raise ValidationError(exc.messages) from exc
-
-
 class ProgramTypeViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = ProgramType.objects.all()
     serializer_class = ProgramTypeSerializer
@@ -209,7 +197,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         call = self.get_object()
         data = CallUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        run_service(services.call_update, actor=access.actor_of(request), call=call, changes=dict(data.validated_data))
+        services.call_update(actor=access.actor_of(request), call=call, changes=dict(data.validated_data))
         return self._detail(call)
 
     @extend_schema(request=None, responses=CallDetailSerializer)
@@ -217,7 +205,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def publish(self, request, code=None):
         self._require_login()
         call = self.get_object()
-        run_service(services.call_publish, actor=access.actor_of(request), call=call)
+        services.call_publish(actor=access.actor_of(request), call=call)
         return self._detail(call)
 
     @extend_schema(request=None, responses=CallDetailSerializer)
@@ -225,7 +213,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def close(self, request, code=None):
         self._require_login()
         call = self.get_object()
-        run_service(services.call_close, actor=access.actor_of(request), call=call, comment=request.data.get("comment", ""))
+        services.call_close(actor=access.actor_of(request), call=call, comment=request.data.get("comment", ""))
         return self._detail(call)
 
     @extend_schema(request=EventDateSerializer, responses=CallDetailSerializer)
@@ -239,8 +227,8 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         stage = call.stages.filter(pk=data.validated_data["stage"]).first()
         if stage is None:
             raise ValidationError({"stage": [_("This call has no such stage.")]})
-        run_service(services.stage_set_event_date, actor=access.actor_of(request), stage=stage,
-                    event_date=data.validated_data["event_date"])
+        services.stage_set_event_date(actor=access.actor_of(request), stage=stage,
+                                      event_date=data.validated_data["event_date"])
         return self._detail(call)
 
     def get_object(self):

@@ -1,4 +1,6 @@
-"""Writes of the program catalogue: one use case, one transaction, one audit entry."""
+"""Writes of the program catalogue: one use case, one transaction, one audit entry.
+
+A call's status changes only through programs.workflow (draft → published → closed)."""
 
 from __future__ import annotations
 
@@ -7,14 +9,14 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.access import Actor
 from portal.models import Region
 from portal.services import audit_record
-from programs.policy import can_change_call, can_create_call, can_publish_call
+from programs.policy import can_change_call, can_create_call
 
+from . import workflow
 from .constants import CallStatus, DeadlineKind
 from .models import Call, Stage
 from .workdays import WorkdayCalendar, end_of_day
@@ -50,41 +52,16 @@ def call_update(*, actor: Actor, call: Call, changes: dict) -> Call:
     return call
 
 
-def _transition(*, actor: Actor, call: Call, allowed_from: set[str], to: str, action: str, comment: str = "") -> Call:
-    call = _lock_call(call)
-    if call.status not in allowed_from:
-        raise ValidationError(
-            _("A call that is %(state)s cannot be %(action)s.")
-            % {"state": call.get_status_display(), "action": CallStatus(to).label}
-        )
-    previous = call.status
-    call.status = to
-    fields = ["status"]
-    if to == CallStatus.PUBLISHED and call.published_at is None:
-        call.published_at = timezone.now()
-        fields.append("published_at")
-    call.save(update_fields=fields)
-    audit_record(
-        actor=actor, action=action, obj=call, province=call.province, from_state=previous, to_state=to,
-        comment=comment,
-    )
-    return call
-
-
 @transaction.atomic
 def call_publish(*, actor: Actor, call: Call) -> Call:
-    _require(can_publish_call(actor, call))
-    if not call.stages.exists():
-        raise ValidationError(_("A call needs at least one stage with its deadline before it is published."))
-    return _transition(actor=actor, call=call, allowed_from={CallStatus.DRAFT}, to=CallStatus.PUBLISHED,
-                       action="call.publish")
+    """Publish a draft (it needs its stages): the call becomes public and open for applications."""
+    return workflow.fire(actor=actor, call=call, name="publish")
 
 
 @transaction.atomic
 def call_close(*, actor: Actor, call: Call, comment: str = "") -> Call:
-    _require(can_change_call(actor, call))
-    return _transition(actor=actor, call=call, allowed_from={CallStatus.PUBLISHED}, to=CallStatus.CLOSED,
-                       action="call.close", comment=comment)
+    """Close a published call (for good: a closed call is not published again)."""
+    return workflow.fire(actor=actor, call=call, name="close", comment=comment)
 
 
 @transaction.atomic

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from programs.policy import can_change_call, can_load_calls
 
-from . import services
+from . import services, workflow
 from .deadlines import stages_prefetch
 from .filters import CallFilter
 from .forms import CallTextForm
@@ -71,6 +71,8 @@ def call_detail(request, code: str):
             "quotas": quotas,
             "now": timezone.now(),
             "can_change": can_change_call(actor, call),
+            "moves": {t.name for t in workflow.available(actor, call)},
+            "blocked": [decision.reason for _t, decision in workflow.blocked(actor, call)],
         },
     )
 

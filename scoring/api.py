@@ -10,9 +10,6 @@
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -24,19 +21,13 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.decorators import (
-    action,
-    api_view,
-    parser_classes,
-    permission_classes,
-)
-from rest_framework.exceptions import NotFound, ParseError, PermissionDenied
-from rest_framework.parsers import JSONParser
+from rest_framework.decorators import action, api_view, parser_classes, permission_classes
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from portal import access
-from programs.api import run_service
+from portal.json_input import JSONParser
 from programs.policy import calls_visible
 from scoring.policy import assessment_kind_for, assessments_visible, rubric_versions_visible
 
@@ -45,25 +36,6 @@ from .constants import ScorerKind
 from .engine import schema, to_json
 from .evaluation import BadInput, evaluation_json, unwrap_inputs
 from .models import Assessment
-
-
-class DecimalJSONParser(JSONParser):
-    """JSON with numbers read as exact Decimals (2.9 stays 2.9, never 2.8999…)."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        parser_context = parser_context or {}
-        encoding = parser_context.get("encoding", "utf-8")
-        try:
-            text = stream.read().decode(encoding) if stream is not None else ""
-            if not text.strip():
-                return {}
-            return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
-        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            raise ParseError(f"JSON parse error - {exc}") from exc
-
-
-def _reject_constant(name):
-    raise ValueError(f"{name} is not a number")
 
 
 def _json(text: str, status_code: int = 200) -> HttpResponse:
@@ -169,7 +141,7 @@ class RubricDetailSerializer(serializers.Serializer):
 )
 @api_view(["POST"])
 @permission_classes([AllowAny])
-@parser_classes([DecimalJSONParser])
+@parser_classes([JSONParser])
 def rubric_evaluate(request, code: str):
     return _evaluate(request, code)
 
@@ -189,7 +161,7 @@ class RubricViewSet(viewsets.GenericViewSet):
     lookup_field = "code"
     lookup_value_regex = "[a-z0-9-]+"
     permission_classes = [AllowAny]
-    parser_classes = [DecimalJSONParser]
+    parser_classes = [JSONParser]
     serializer_class = RubricListSerializer
 
     def get_queryset(self):
@@ -271,7 +243,7 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     """Assessments in the actor's scope (an applicant: its own, without the experts' reviews)."""
 
     serializer_class = AssessmentSerializer
-    parser_classes = [DecimalJSONParser]
+    parser_classes = [JSONParser]
     filterset_fields = ["scorer_kind", "organization"]
 
     def get_queryset(self):
@@ -307,13 +279,12 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
                 raise serializers.ValidationError({"call": [_("No such call.")]})
         kind = v.get("scorer_kind") or assessment_kind_for(actor) or ""
         try:
-            assessment = run_service(
-                services.assessment_record, actor=actor, organization=org, rubric_version=version,
-                inputs=v["inputs"], scorer_kind=kind, call=call, comment=v.get("comment", ""),
+            assessment = services.assessment_record(
+                actor=actor, organization=org, rubric_version=version, inputs=v["inputs"], scorer_kind=kind,
+                call=call, comment=v.get("comment", ""),
             )
-        except serializers.ValidationError as exc:
-            cause = exc.__cause__
-            if isinstance(cause, DjangoValidationError) and hasattr(cause, "error_dict"):
-                raise serializers.ValidationError({"inputs": cause.message_dict}) from cause  # per input key
-            raise
+        except DjangoValidationError as exc:
+            if hasattr(exc, "error_dict"):  # this endpoint answers the inputs' errors per input key
+                raise serializers.ValidationError({"inputs": exc.message_dict}) from exc
+            raise  # the others as every service error (portal.api_errors)
         return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)

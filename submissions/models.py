@@ -22,6 +22,15 @@ from programs.models import (
 
 from .constants import DocumentFormat, DocumentKind, DocumentStatus, Level, MemberRole, Status
 
+RECEIPT_ORDER = ("-submitted_at", "-id")  # the newest receipt first: the current one
+
+
+class ApplicationQuerySet(models.QuerySet):
+    def with_current_receipt(self) -> "ApplicationQuerySet":
+        """Load the rows' receipts in one query (without their snapshots), so that
+        `current_receipt()` asks nothing more per row in a list."""
+        return self.prefetch_related(models.Prefetch("receipts", queryset=Receipt.objects.defer("snapshot")))
+
 
 class Application(models.Model):
     call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="applications")
@@ -41,6 +50,7 @@ class Application(models.Model):
     score_inputs = models.JSONField(_("self-assessment figures"), default=dict, blank=True)
     self_score = models.DecimalField(_("self-score"), max_digits=7, decimal_places=2, null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
+    # a copy of the current receipt's number, written with each receipt; read `current_receipt()`
     number = models.CharField(_("receipt number"), max_length=32, blank=True, db_index=True)
     revision_deadline = models.DateTimeField(_("revision deadline"), null=True, blank=True)
     return_reasons = models.JSONField(_("reasons for return"), default=list, blank=True)
@@ -53,6 +63,8 @@ class Application(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     last_action = models.CharField(_("last action"), max_length=64, blank=True)
     last_action_at = models.DateTimeField(_("last action at"), null=True, blank=True)
+
+    objects = ApplicationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("application")
@@ -73,6 +85,15 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return self.title or f"{self.organization} · {self.call}"
+
+    def current_receipt(self) -> "Receipt | None":
+        """The receipt of the latest submission or resubmission (None: never submitted). Its number
+        and fingerprint are the ones every page, API and document shows for the application; the
+        earlier receipts stay on record. Uses the receipts loaded by `with_current_receipt()`."""
+        loaded = getattr(self, "_prefetched_objects_cache", {}).get("receipts")
+        if loaded is not None:
+            return max(loaded, key=lambda r: (r.submitted_at, r.pk), default=None)
+        return self.receipts.order_by(*RECEIPT_ORDER).first()
 
 
 class ApplicationMember(models.Model):

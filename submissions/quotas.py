@@ -11,7 +11,9 @@ A provincial officer can grant extra places to a region (``QuotaException``); th
 
 Recommending reserves a place under a row lock on ``QuotaCounter`` (SELECT … FOR UPDATE on
 PostgreSQL; SQLite serializes writers anyway): the count of active recommendations is read after the
-lock is held, so two reviewers clicking at once can never go over.
+lock is held, so two reviewers clicking at once can never go over. The checks (``has_room``,
+``within_limit``) are conditions of the workflow's transitions (``submissions.conditions``);
+``workflow.fire`` takes the counter's lock (``lock_counter_for``) before the application's row.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
+from portal.access import ALLOW, Decision, deny
 from portal.constants import RegionLevel
 from portal.models import Region
 from programs.constants import QuotaScope
@@ -32,22 +35,25 @@ from submissions.constants import Level
 from submissions.models import QuotaCounter, QuotaException, Recommendation
 
 
+def exceeded_message(status: "QuotaStatus", wanted: int = 1) -> str:
+    """The refusal of `wanted` more recommendations when the quota has no room for them."""
+    if wanted > 1:
+        return _(
+            "Quota reached: %(quota)s %(region)s has used %(used)d of %(limit)d places; %(wanted)d "
+            "recommendations do not fit in the %(remaining)d remaining."
+        ) % {"quota": status.text, "region": status.region.name, "used": status.used, "limit": status.limit,
+             "wanted": wanted, "remaining": status.remaining}
+    return _(
+        "Quota reached: %(quota)s %(region)s has used %(used)d of %(limit)d places."
+    ) % {"quota": status.text, "region": status.region.name, "used": status.used, "limit": status.limit}
+
+
 class QuotaExceeded(ValidationError):
     """A recommendation refused because the quota is used up; the message names the quota."""
 
     def __init__(self, status: "QuotaStatus", wanted: int = 1):
         self.status = status
-        if wanted > 1:
-            message = _(
-                "Quota reached: %(quota)s %(region)s has used %(used)d of %(limit)d places; %(wanted)d "
-                "recommendations do not fit in the %(remaining)d remaining."
-            ) % {"quota": status.text, "region": status.region.name, "used": status.used, "limit": status.limit,
-                 "wanted": wanted, "remaining": status.remaining}
-        else:
-            message = _(
-                "Quota reached: %(quota)s %(region)s has used %(used)d of %(limit)d places."
-            ) % {"quota": status.text, "region": status.region.name, "used": status.used, "limit": status.limit}
-        super().__init__(message, code="quota_exceeded")
+        super().__init__(exceeded_message(status, wanted), code="quota_exceeded")
 
 
 @dataclass
@@ -177,16 +183,14 @@ def lock_counter(*, call, region: Region, level: str) -> QuotaCounter:
     return QuotaCounter.objects.select_for_update().get(call=call, region=region, level=level)
 
 
-def reserve_places(*, call, region: Region, level: str, wanted: int = 1) -> tuple[QuotaCounter, QuotaStatus]:
-    """Lock the counter and check that `wanted` more recommendations fit; raise QuotaExceeded.
-
-    The caller creates the Recommendation rows in the same transaction and then calls
-    `sync_counter`."""
-    counter = lock_counter(call=call, region=region, level=level)
-    status = quota_status(call=call, region=region, level=level)  # read after the lock is held
-    if not status.unlimited and status.used + wanted > status.limit:
-        raise QuotaExceeded(status, wanted)
-    return counter, status
+def lock_counter_for(*, application, level: str | None = None) -> QuotaCounter | None:
+    """Lock the counter of the quota a recommendation of `application` at `level` counts against
+    (None: no quota applies). Inside the caller's transaction, before the application's row."""
+    level = level or application.level
+    region = quota_region_for(application=application, level=level)
+    if region is None:
+        return None
+    return lock_counter(call=application.call, region=region, level=level)
 
 
 def sync_counter(counter: QuotaCounter) -> None:
@@ -194,16 +198,20 @@ def sync_counter(counter: QuotaCounter) -> None:
     counter.save(update_fields=["used"])
 
 
-def check_within_quota(*, call, region: Region, level: str) -> QuotaStatus:
-    """Re-check at sign-off: the active recommendations may not exceed the limit (which may have
-    changed since: a quota edited, a region attribute changed). Raises QuotaExceeded."""
-    lock_counter(call=call, region=region, level=level)
-    status = quota_status(call=call, region=region, level=level)
-    if not status.unlimited and status.used > status.limit:
-        raise ValidationError(
-            _("Quota exceeded: %(quota)s %(region)s has %(used)d recommendations for %(limit)d places; "
-              "the batch cannot be signed off.")
-            % {"quota": status.text, "region": region.name, "used": status.used, "limit": status.limit},
-            code="quota_exceeded",
-        )
-    return status
+def has_room(status: QuotaStatus, wanted: int = 1) -> Decision:
+    """Do `wanted` more recommendations fit? (Read `status` after the counter is locked when acting.)"""
+    if status.unlimited or status.used + wanted <= status.limit:
+        return ALLOW
+    return deny(exceeded_message(status, wanted))
+
+
+def within_limit(status: QuotaStatus) -> Decision:
+    """At sign-off: the active recommendations may not exceed the limit (which may have changed
+    since they were made: a quota edited, a region attribute changed)."""
+    if status.unlimited or status.used <= status.limit:
+        return ALLOW
+    return deny(
+        _("Quota exceeded: %(quota)s %(region)s has %(used)d recommendations for %(limit)d places; "
+          "the batch cannot be signed off.")
+        % {"quota": status.text, "region": status.region.name, "used": status.used, "limit": status.limit}
+    )

@@ -1,11 +1,24 @@
-"""The one place where an application changes status.
+"""The one place where an application changes status, and the one guard of every change.
 
 TRANSITIONS declares every move: its name, the states it leaves from, the state it reaches, and
-who may fire it (an access rule in portal.access). `fire()` locks the row, checks the table and the
-rule, changes the state, writes the audit entry in the same transaction and stores the e-mails about
-it in the outbox (submissions.notifications), sent after the commit. Business checks that depend on
-the use case (deadlines, completeness, quotas) live in the services that call `fire()`; the services
-never assign `status` themselves.
+the conditions it carries (``submissions.conditions``): the state, the access rule of
+portal.access, and where they apply the filing or revision deadline (submit, resubmit), the
+bureau's stage deadline and the quota (recommend, sign-off). The conditions are asked in the order
+listed and the first refusal is the answer:
+
+    check(actor, app, name)      -> Decision: may the actor do it now, and if not why
+    refusal(actor, app, name)    -> the first Refusal (code, reason, error) or None
+    require(actor, app, name)    raises that refusal (the services use it before their own checks)
+    available(actor, app)        -> the transitions allowed now (the pages' buttons)
+    blocked(actor, app)          -> those refused only by a deadline, the call or the quota, with why
+    fire(actor=, application=, name=, ...)  locks, asks the same conditions, moves, audits
+
+`fire()` locks what the transition needs (the quota counter before the application's row),
+re-asks the conditions on the locked row, changes the state, writes the audit entry in the same
+transaction and queues the e-mails for after the commit. Nothing else assigns `status`.
+
+WORK declares what is not a move but is guarded the same way: working on the review file
+(corrections, scores, site visits, opinions) while the application is with the actor's bureau.
 """
 
 from __future__ import annotations
@@ -13,25 +26,48 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.access import Actor, Decision
+from portal.access import ALLOW, Actor, Decision
 from portal.services import audit_record
-from submissions import embargo, notifications
+from submissions import notifications
+from submissions.conditions import (
+    BUREAU_ON_TIME,
+    CALL_OPEN,
+    DECIDER,
+    FILING_CODES,  # noqa: F401 - asked as workflow.FILING_CODES by the services
+    FILING_ON_TIME,
+    QUOTA_ROOM,
+    RECOMMENDER,
+    REVIEWER,
+    REVISION_ON_TIME,
+    SIGNATORY,
+    SUBMITTER,
+    WITHDRAWER,
+    WITHIN_QUOTA,
+    Condition,
+    Context,
+    in_state,
+)
 from submissions.constants import Level, Status
 from submissions.models import Application
-from submissions.policy import (
-    can_decide_application,
-    can_recommend_application,
-    can_review_application,
-    can_sign_off_application,
-    can_submit_application,
-    can_withdraw_application,
-)
+from submissions.quotas import lock_counter_for
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a transition cannot be fired now: the refusing condition's code, the reason shown to the
+    user, and the exception `fire` (and `require`) raise for it."""
+
+    code: str
+    reason: str
+    error: Exception
+
+    @property
+    def decision(self) -> Decision:
+        return Decision(False, self.reason)
 
 
 @dataclass(frozen=True)
@@ -40,12 +76,14 @@ class Transition:
     label: str
     sources: frozenset
     target: str | None  # None: decided by `next_state` (e.g. sign-off moves to the next level)
-    rule: Callable[[Actor, Application], Decision]
+    conditions: tuple[Condition, ...]  # asked in this order (the state's condition is built from `sources`)
     next_state: Callable[[Application], tuple[str, str]] | None = None
     notify_bureau: bool = False
     # False for the province's decisions: the applicant learns the result when the call's result list
     # is published (the decision mail is held under the result embargo: submissions.notifications).
     notify_applicant: bool = True
+    # rows `fire` locks before the application's (the quota counter: always counter, then application)
+    locks: tuple[Callable[[Application], object], ...] = ()
 
 
 def _next_level(app: Application) -> tuple[str, str]:
@@ -68,72 +106,159 @@ def _same_level(target: str) -> Callable[[Application], tuple[str, str]]:
 
 REVIEWABLE = frozenset({Status.SUBMITTED, Status.UNDER_REVIEW})
 
+
+def _lock_quota(app: Application):
+    return lock_counter_for(application=app)
+
+
+def _applicant(name, label, sources, target, *conditions, **kw) -> Transition:
+    """The applicant's moves ask the state first: their own rules speak of it ("only before the review starts")."""
+    return Transition(name, label, frozenset(sources), target, (in_state(frozenset(sources)), *conditions), **kw)
+
+
+def _review(name, label, sources, target, rule, *conditions, **kw) -> Transition:
+    """The bureaus' and the province's moves ask who first: a stranger learns nothing about the state."""
+    return Transition(name, label, frozenset(sources), target, (rule, in_state(frozenset(sources)), *conditions), **kw)
+
+
 TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in [
-        Transition("submit", gettext_lazy("Submit"), frozenset({Status.DRAFT}), None,
-                   lambda a, app: can_submit_application(a, app), _first_level, notify_bureau=True),
-        Transition("withdraw", gettext_lazy("Withdraw"), frozenset({Status.SUBMITTED}), Status.WITHDRAWN,
-                   lambda a, app: can_withdraw_application(a, app)),
-        Transition("resubmit", gettext_lazy("Resubmit"), frozenset({Status.RETURNED}), None,
-                   lambda a, app: can_submit_application(a, app), _same_level(Status.SUBMITTED),
-                   notify_bureau=True),
-        Transition("start_review", gettext_lazy("Start review"), frozenset({Status.SUBMITTED}), None,
-                   lambda a, app: can_review_application(a, app), _same_level(Status.UNDER_REVIEW)),
-        Transition("return", gettext_lazy("Return for revision"), REVIEWABLE, None,
-                   lambda a, app: can_review_application(a, app), _same_level(Status.RETURNED)),
-        Transition("reject", gettext_lazy("Do not recommend"), REVIEWABLE, None,
-                   lambda a, app: can_review_application(a, app), _same_level(Status.REJECTED)),
-        Transition("recommend", gettext_lazy("Recommend"), REVIEWABLE, None,
-                   lambda a, app: can_recommend_application(a, app), _same_level(Status.RECOMMENDED)),
-        Transition("withdraw_recommendation", gettext_lazy("Withdraw the recommendation"),
-                   frozenset({Status.RECOMMENDED}), None,
-                   lambda a, app: can_review_application(a, app), _same_level(Status.UNDER_REVIEW)),
-        Transition("sign_off", gettext_lazy("Sign off the recommendation"), frozenset({Status.RECOMMENDED}), None,
-                   lambda a, app: can_sign_off_application(a, app), _next_level, notify_bureau=True),
-        Transition("approve", gettext_lazy("Recognize"), REVIEWABLE | {Status.PILOT}, None,
-                   lambda a, app: can_decide_application(a, app), _same_level(Status.APPROVED),
-                   notify_applicant=False),
-        Transition("not_approve", gettext_lazy("Do not recognize"), REVIEWABLE | {Status.PILOT}, None,
-                   lambda a, app: can_decide_application(a, app), _same_level(Status.NOT_APPROVED),
-                   notify_applicant=False),
-        Transition("pilot", gettext_lazy("Admit as pilot"), REVIEWABLE, None,
-                   lambda a, app: can_decide_application(a, app), _same_level(Status.PILOT),
-                   notify_applicant=False),
+        _applicant("submit", gettext_lazy("Submit"), {Status.DRAFT}, None, SUBMITTER, CALL_OPEN, FILING_ON_TIME,
+                   next_state=_first_level, notify_bureau=True),
+        _applicant("withdraw", gettext_lazy("Withdraw"), {Status.SUBMITTED}, Status.WITHDRAWN, WITHDRAWER),
+        _applicant("resubmit", gettext_lazy("Resubmit"), {Status.RETURNED}, None, SUBMITTER, REVISION_ON_TIME,
+                   next_state=_same_level(Status.SUBMITTED), notify_bureau=True),
+        _review("start_review", gettext_lazy("Start review"), {Status.SUBMITTED}, None, REVIEWER, BUREAU_ON_TIME,
+                next_state=_same_level(Status.UNDER_REVIEW)),
+        _review("return", gettext_lazy("Return for revision"), REVIEWABLE, None, REVIEWER, BUREAU_ON_TIME,
+                next_state=_same_level(Status.RETURNED)),
+        _review("reject", gettext_lazy("Do not recommend"), REVIEWABLE, None, REVIEWER, BUREAU_ON_TIME,
+                next_state=_same_level(Status.REJECTED)),
+        _review("recommend", gettext_lazy("Recommend"), REVIEWABLE, None, RECOMMENDER, BUREAU_ON_TIME, QUOTA_ROOM,
+                next_state=_same_level(Status.RECOMMENDED), locks=(_lock_quota,)),
+        _review("withdraw_recommendation", gettext_lazy("Withdraw the recommendation"), {Status.RECOMMENDED}, None,
+                REVIEWER, BUREAU_ON_TIME, next_state=_same_level(Status.UNDER_REVIEW), locks=(_lock_quota,)),
+        _review("sign_off", gettext_lazy("Sign off the recommendation"), {Status.RECOMMENDED}, None, SIGNATORY,
+                BUREAU_ON_TIME, WITHIN_QUOTA, next_state=_next_level, notify_bureau=True, locks=(_lock_quota,)),
+        _review("approve", gettext_lazy("Recognize"), REVIEWABLE | {Status.PILOT}, None, DECIDER,
+                next_state=_same_level(Status.APPROVED), notify_applicant=False),
+        _review("not_approve", gettext_lazy("Do not recognize"), REVIEWABLE | {Status.PILOT}, None, DECIDER,
+                next_state=_same_level(Status.NOT_APPROVED), notify_applicant=False),
+        _review("pilot", gettext_lazy("Admit as pilot"), REVIEWABLE, None, DECIDER,
+                next_state=_same_level(Status.PILOT), notify_applicant=False),
     ]
 }
 
+WORK: dict[str, Transition] = {
+    t.name: t
+    for t in [
+        # the review file: corrections, level scores, site visits, opinions (a submitted application's
+        # review starts with the first of them: `start_review` is fired then)
+        _review("review", gettext_lazy("Review"), REVIEWABLE, None, REVIEWER, BUREAU_ON_TIME),
+    ]
+}
+
+# the conditions whose refusal a page shows where the button would be (the state and the access
+# rule explain themselves: the button is simply not there)
+EXPLAINED = frozenset({"closed", "deadline", "quota"})
+
+
+def _get(name: str) -> Transition:
+    transition = TRANSITIONS.get(name) or WORK.get(name)
+    if transition is None:
+        raise KeyError(f"no transition or activity named {name!r}")
+    return transition
+
+
+def _refusals(transition: Transition, actor: Actor, app: Application, ctx: Context, *, first: bool,
+              codes=None) -> list[Refusal]:
+    out = []
+    for condition in transition.conditions:
+        if codes is not None and condition.code not in codes:
+            continue
+        decision = condition(actor, app, ctx)
+        if not decision:
+            out.append(Refusal(condition.code, decision.reason, condition.error(decision.reason, ctx)))
+            if first:
+                break
+    return out
+
+
+def refusal(actor: Actor, app: Application, name: str, *, now=None, book=None, wanted: int = 1) -> Refusal | None:
+    """The first condition of `name` that refuses (None: the actor may do it now)."""
+    found = _refusals(_get(name), actor, app, Context(now=now, book=book, wanted=wanted), first=True)
+    return found[0] if found else None
+
+
+def refusals(actor: Actor, app: Application, name: str, *, codes=None, now=None, book=None,
+             wanted: int = 1) -> list[Refusal]:
+    """Every refusing condition of `name` (only those of `codes` if given), in order: a submission
+    lists its deadline problems with the others."""
+    return _refusals(_get(name), actor, app, Context(now=now, book=book, wanted=wanted), first=False, codes=codes)
+
+
+def check(actor: Actor, app: Application, name: str, *, now=None, book=None, wanted: int = 1) -> Decision:
+    """May `actor` do `name` to `app` now? The first refusal's reason if not."""
+    found = refusal(actor, app, name, now=now, book=book, wanted=wanted)
+    return ALLOW if found is None else found.decision
+
+
+def require(actor: Actor, app: Application, name: str, *, now=None, book=None, wanted: int = 1) -> None:
+    """Raise what `fire` would raise for the first refusing condition (nothing when allowed)."""
+    found = refusal(actor, app, name, now=now, book=book, wanted=wanted)
+    if found is not None:
+        raise found.error
+
 
 def available(actor: Actor, app: Application) -> list[Transition]:
-    """The transitions this actor may fire on this application now (for buttons)."""
-    return [t for t in TRANSITIONS.values() if app.status in t.sources and t.rule(actor, app).allowed]
+    """The transitions this actor may fire on this application now (the buttons of a page)."""
+    ctx = Context()
+    return [t for t in TRANSITIONS.values()
+            if app.status in t.sources and not _refusals(t, actor, app, ctx, first=True)]
 
 
-def _wrong_state(actor: Actor, app: Application) -> str:
-    # the status as the actor sees it: an applicant is not told a decision before the result list
-    status = Status(embargo.status_seen_by(actor, app)).label
-    return _("This cannot be done while the application is “%(status)s”.") % {"status": status}
+def blocked(actor: Actor, app: Application) -> list[tuple[Transition, Refusal]]:
+    """The transitions whose state and access rule allow the actor, refused by a deadline, the call's
+    state or the quota: a page says why their button is missing."""
+    ctx = Context()
+    out = []
+    for t in TRANSITIONS.values():
+        if app.status not in t.sources:
+            continue
+        found = _refusals(t, actor, app, ctx, first=True)
+        if found and found[0].code in EXPLAINED:
+            out.append((t, found[0]))
+    return out
 
 
-def check(actor: Actor, app: Application, name: str) -> Decision:
-    transition = TRANSITIONS[name]
-    if app.status not in transition.sources:
-        return Decision(False, _wrong_state(actor, app))
-    return transition.rule(actor, app)
+def lock(application: Application, name: str) -> Application:
+    """Take the locks of transition `name` (the quota counter, then the application's row) and
+    return the locked row. `fire` takes them itself; a service calls this first when it must read
+    or write under them before firing (locking again in the same transaction is free)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("workflow.lock() must run inside transaction.atomic()")
+    for take in TRANSITIONS[name].locks:
+        take(application)
+    return Application.objects.select_for_update().get(pk=application.pk)
 
 
 def fire(*, actor: Actor, application: Application, name: str, comment: str = "", data: dict | None = None,
-         changes: dict | None = None) -> Application:
-    """Run one transition. Must be called inside a transaction (the services open it)."""
+         changes: dict | None = None, now=None, book=None, wanted: int = 1) -> Application:
+    """Run one transition. Must be called inside a transaction (the services open it).
+
+    The conditions are asked again on the locked row and the first refusal is raised (a
+    PermissionDenied for the access rule, a ValidationError, or QuotaExceeded, for the others).
+    `now` and `book` as for `check`; `wanted`: the places a bulk recommendation still needs in
+    this quota (itself included)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("workflow.fire() must run inside transaction.atomic()")
     transition = TRANSITIONS[name]
-    app = Application.objects.select_for_update().get(pk=application.pk)
-    if app.status not in transition.sources:
-        raise ValidationError(_wrong_state(actor, app))
-    decision = transition.rule(actor, app)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    app = lock(application, name)
+    ctx = Context(now=now, book=book, wanted=wanted)
+    found = _refusals(transition, actor, app, ctx, first=True)
+    if found:
+        raise found[0].error
     before_status, before_level = app.status, app.level
     if transition.next_state:
         status, level = transition.next_state(app)
@@ -150,7 +275,7 @@ def fire(*, actor: Actor, application: Application, name: str, comment: str = ""
     entry = audit_record(
         actor=actor, action=f"application.{name}", obj=app, province=app.province, region=app.region,
         organization=app.organization, from_state=f"{before_status}@{before_level}" if before_level else before_status,
-        to_state=f"{status}@{level}" if level else status, comment=comment, data=data or {},
+        to_state=f"{status}@{level}" if level else status, comment=comment, data={**ctx.facts, **(data or {})},
     )
     # the e-mails, composed from the entry in this transaction, sent once after the commit
     notifications.transition_enqueue(entry=entry, application=app, notify_applicant=transition.notify_applicant,

@@ -18,7 +18,6 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from portal import access
-from programs.api import run_service
 from programs.policy import calls_visible
 from submissions.constants import DocumentFormat, DocumentKind
 from submissions.documents import packet as packets
@@ -89,7 +88,7 @@ class DocumentJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         app = applications_visible(actor).filter(pk=body.validated_data["application"]).first()
         if app is None:
             raise NotFound()
-        job = run_service(packets.packet_request, actor=actor, application=app)
+        job = packets.packet_request(actor=actor, application=app)
         return self._job_out(job, job.created_now)
 
     @extend_schema(request=SummaryRequestSerializer, responses={201: DocumentJobSerializer, 200: DocumentJobSerializer})
@@ -103,7 +102,7 @@ class DocumentJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         call = calls.filter(code=ref).first() or (calls.filter(pk=int(ref)).first() if ref.isdigit() else None)
         if call is None:
             raise NotFound()
-        job = run_service(summary.summary_request, actor=actor, call=call, fmt=body.validated_data["format"])
+        job = summary.summary_request(actor=actor, call=call, fmt=body.validated_data["format"])
         return self._job_out(job, job.created_now)
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY,

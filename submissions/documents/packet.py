@@ -375,7 +375,7 @@ def packet_request(*, actor: Actor, application):
 
     app = Application.objects.select_related("call", "region__province", "organization").get(pk=application.pk)
     _require(can_request_packet(actor, app))
-    receipt = app.receipts.order_by("-submitted_at", "-id").first()
+    receipt = app.current_receipt()
     return request_job(
         actor=actor, kind=DocumentKind.PACKET, fmt=DocumentFormat.PDF, call=app.call, region=app.region,
         input_hash=inputs_hash("packet", PACKET_LAYOUT, receipt.pk, receipt.number, receipt.fingerprint),

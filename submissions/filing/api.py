@@ -19,11 +19,7 @@
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
-
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -32,15 +28,13 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import (
     NotFound,
-    ParseError,
     PermissionDenied,
     ValidationError,
 )
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from portal import access
-from programs.api import run_service
 from programs.policy import calls_visible
 from submissions.constants import MemberRole
 from submissions.embargo import as_seen_by_applicant
@@ -49,20 +43,6 @@ from submissions.filing.uploads import UploadRefused, attachment_response
 from submissions.forms import form_spec
 from submissions.models import Attachment
 from submissions.policy import can_start_application, can_view_attachment
-
-
-class DecimalJSONParser(JSONParser):
-    """JSON with numbers read as exact Decimals (figures are never floats)."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        parser_context = parser_context or {}
-        encoding = parser_context.get("encoding", "utf-8")
-        try:
-            text = stream.read().decode(encoding) if stream is not None else ""
-            return json.loads(text, parse_float=Decimal) if text.strip() else {}
-        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            raise ParseError(f"JSON parse error - {exc}") from exc
-
 
 # --- serializers ----------------------------------------------------------------------------------
 
@@ -111,7 +91,8 @@ class ApplicationListSerializer(serializers.Serializer):
     status = serializers.CharField()
     status_label = serializers.CharField(source="get_status_display")
     level = serializers.CharField()
-    number = serializers.CharField()
+    number = serializers.SerializerMethodField(help_text="the current receipt's number (the latest submission)")
+    fingerprint = serializers.SerializerMethodField(help_text="the current receipt's SHA-256 fingerprint")
     version = serializers.IntegerField()
     self_score = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
     submitted_at = serializers.DateTimeField(allow_null=True)
@@ -131,6 +112,14 @@ class ApplicationListSerializer(serializers.Serializer):
         if actor is not None and actor.organization is not None and obj.organization_id != actor.organization.pk:
             return MemberRole.MEMBER
         return MemberRole.LEAD
+
+    def get_number(self, obj) -> str:
+        receipt = obj.current_receipt()
+        return receipt.number if receipt else ""
+
+    def get_fingerprint(self, obj) -> str:
+        receipt = obj.current_receipt()
+        return receipt.fingerprint if receipt else ""
 
     def get_next_deadline(self, obj) -> dict | None:
         d = services.next_deadline(obj)
@@ -167,8 +156,11 @@ class CreateSerializer(serializers.Serializer):
 
 class UpdateSerializer(serializers.Serializer):
     version = serializers.IntegerField(help_text="the version the changes are based on (optimistic concurrency)")
-    data = serializers.JSONField(required=False, help_text="parts of the form to change (see submissions.forms)")
-    score_inputs = serializers.JSONField(required=False, help_text="self-assessment inputs not among the figures")
+    # numbers arrive as exact Decimals (portal.json_input): validated with an encoder that knows them
+    data = serializers.JSONField(required=False, encoder=DjangoJSONEncoder,
+                                 help_text="parts of the form to change (see submissions.forms)")
+    score_inputs = serializers.JSONField(required=False, encoder=DjangoJSONEncoder,
+                                         help_text="self-assessment inputs not among the figures")
 
 
 class UploadSerializer(serializers.Serializer):
@@ -210,7 +202,6 @@ ScoreSerializer = inline_serializer("SelfScore", {
 class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Applications under the same rules as the pages (portal.access)."""
 
-    parser_classes = [DecimalJSONParser, MultiPartParser, FormParser]
     serializer_class = ApplicationSerializer
 
     def get_queryset(self):
@@ -247,8 +238,8 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             decision = can_start_application(actor, call)
             if not decision:
                 raise PermissionDenied(decision.reason)
-            run_service(services.commitment_accept, actor=actor, call=call, ip_address=request.META.get("REMOTE_ADDR"))
-        app = run_service(services.application_start, actor=actor, call=call)
+            services.commitment_accept(actor=actor, call=call, ip_address=request.META.get("REMOTE_ADDR"))
+        app = services.application_start(actor=actor, call=call)
         return self._out(app, status.HTTP_201_CREATED)
 
     @extend_schema(request=UpdateSerializer, responses={200: ApplicationSerializer, 409: ConflictSerializer})
@@ -258,9 +249,9 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         body = UpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         v = body.validated_data
-        outcome = run_service(services.application_save_draft, actor=actor, application=app,
-                              base_version=v["version"], data=v.get("data") or {},
-                              score_inputs=v.get("score_inputs") or {})
+        outcome = services.application_save_draft(actor=actor, application=app,
+                                                  base_version=v["version"], data=v.get("data") or {},
+                                                  score_inputs=v.get("score_inputs") or {})
         if outcome.saved:
             response = self._out(outcome.application)
             response.data["warnings"] = outcome.warnings
@@ -291,12 +282,8 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         try:
             attachment = services.attachment_upload(actor=actor, application=app, material=material, file=upload,
                                                     filename=body.validated_data.get("filename") or upload.name)
-        except UploadRefused as exc:
+        except UploadRefused as exc:  # this endpoint documents the reason of a refused file
             return Response({"detail": " ".join(exc.messages), "reason": exc.reason}, status=status.HTTP_400_BAD_REQUEST)
-        except DjangoPermissionDenied as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except DjangoValidationError as exc:
-            raise ValidationError(exc.messages) from exc
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: RefusedSerializer})
@@ -313,13 +300,9 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         app = self.get_object()
         try:
             receipt = fn(actor=actor, application=app)
-        except services.SubmissionRefused as exc:
+        except services.SubmissionRefused as exc:  # this endpoint documents every problem
             return Response({"detail": _("The application was not submitted; the draft is kept."),
                              "problems": [p.as_dict() for p in exc.problems]}, status=status.HTTP_400_BAD_REQUEST)
-        except DjangoPermissionDenied as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except DjangoValidationError as exc:
-            raise ValidationError(exc.messages) from exc
         return Response({"number": receipt.number, "submitted_at": receipt.submitted_at,
                          "fingerprint": receipt.fingerprint, "snapshot": receipt.snapshot},
                         status=status.HTTP_201_CREATED)
@@ -341,8 +324,8 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         app = self.get_object()
         body = WithdrawSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        run_service(services.application_withdraw, actor=actor, application=app,
-                    reason=body.validated_data.get("reason", ""))
+        services.application_withdraw(actor=actor, application=app,
+                                      reason=body.validated_data.get("reason", ""))
         return self._out(app)
 
     @extend_schema(request=UpdateSerializer, responses={200: ScoreSerializer})
@@ -373,8 +356,8 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         app = self.get_object()
         body = MemberInviteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        member = run_service(services.member_invite, actor=actor, application=app,
-                             base_url=request.build_absolute_uri("/")[:-1], **body.validated_data)
+        member = services.member_invite(actor=actor, application=app,
+                                        base_url=request.build_absolute_uri("/")[:-1], **body.validated_data)
         return Response(_member_data(member), status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})

@@ -334,18 +334,10 @@ def submission_problems(app: Application, *, now: dt.datetime | None = None, res
     problems: list[Problem] = []
     if app.status not in EDITABLE_STATUSES:
         return [Problem("state", _("The application has been submitted and is read-only."))]
-    if resubmit:
-        if app.revision_deadline and now > app.revision_deadline:
-            problems.append(Problem("deadline", _(
-                "The revision deadline, %(deadline)s (Beijing time), has passed; the application can no longer be "
-                "resubmitted. It is now %(now)s.") % {"deadline": _local(app.revision_deadline), "now": _local(now)}))
-    else:
-        if call.status != CallStatus.PUBLISHED:
-            problems.append(Problem("closed", _("This call is closed.")))
-        deadline = filing_deadline(call=call, region=app.region)
-        if deadline.passed(now):
-            problems.append(Problem("deadline", deadline.passed_message(now) + " " + _(
-                "Your draft is kept; contact the county bureau if the province extends the deadline.")))
+    # the call's state and the deadlines are conditions of the transition: asked of the workflow
+    problems += [Problem(r.code, r.reason) for r in workflow.refusals(
+        access.ANONYMOUS, app, "resubmit" if resubmit else "submit", codes=workflow.FILING_CODES, now=now)]
+    if not resubmit:
         if not commitment_accepted(call, app.organization):
             problems.append(Problem("commitment", _("Read and accept the commitment letter of the call first."),
                                     "commitment"))
@@ -736,14 +728,6 @@ def attachment_remove(*, actor: Actor, attachment: Attachment) -> Attachment:
 # --- Use cases: submission -------------------------------------------------------------------------
 
 
-def _transition_decision(actor, app, name):
-    decision = workflow.check(actor, app, name)
-    if not decision:
-        if app.status not in workflow.TRANSITIONS[name].sources:
-            raise ValidationError(decision.reason)
-        raise PermissionDenied(decision.reason)
-
-
 def _record_self_assessment(actor: Actor, app: Application, spec: FormSpec) -> None:
     """Keep the submitted self-score as a `self` assessment when the rubric is a stored version."""
     if spec.rubric is None or spec.rubric.version is None or not spec.rubric.version.is_published:
@@ -766,7 +750,9 @@ def _submit(*, actor: Actor, application: Application, now: dt.datetime | None, 
     with transaction.atomic():
         app = Application.objects.select_for_update(of=("self",)).select_related(
             "call__program", "call__province", "organization", "region", "province").get(pk=application.pk)
-        _transition_decision(actor, app, name)
+        refused = workflow.refusal(actor, app, name, now=now)
+        if refused is not None and refused.code not in workflow.FILING_CODES:  # the state, who: nothing else to say
+            raise refused.error
         spec = form_spec(app.call)
         problems = submission_problems(app, now=now, resubmit=(name == "resubmit"), spec=spec)
         if problems:
@@ -778,8 +764,8 @@ def _submit(*, actor: Actor, application: Application, now: dt.datetime | None, 
         changes: dict = {"submitted_at": now}
         if name == "submit":
             Application.objects.filter(pk=app.pk).update(routing=routing_for(call=app.call, organization=app.organization))
-            changes["number"] = app.number or number
-        workflow.fire(actor=actor, application=app, name=name,
+        changes["number"] = number  # the copy of the current receipt's number (see Application.current_receipt)
+        workflow.fire(actor=actor, application=app, name=name, now=now,
                       comment=_("Receipt %(number)s") % {"number": number},
                       data={"receipt": number, "fingerprint": receipt.fingerprint,
                             "self_score": None if app.self_score is None else str(app.self_score)},
@@ -805,9 +791,7 @@ def application_resubmit(*, actor: Actor, application: Application, now: dt.date
 def application_withdraw(*, actor: Actor, application: Application, reason: str = "") -> Application:
     """Withdraw a submitted application before its review starts."""
     with transaction.atomic():
-        app = Application.objects.select_for_update().get(pk=application.pk)
-        _transition_decision(actor, app, "withdraw")
-        workflow.fire(actor=actor, application=app, name="withdraw", comment=(reason or "").strip()[:2000])
+        workflow.fire(actor=actor, application=application, name="withdraw", comment=(reason or "").strip()[:2000])
     application.refresh_from_db()
     return application
 
@@ -898,6 +882,7 @@ def applications_for_list(actor: Actor):
         applications_visible(actor)
         .select_related("call__program", "call__province", "organization", "region", "province")
         .prefetch_related(stages_prefetch("call__"))
+        .with_current_receipt()
         .order_by("-updated_at", "-id")
     )
     return with_applicant_view(qs) if actor.is_applicant else qs

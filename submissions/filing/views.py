@@ -16,10 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal import access
+from portal import access, json_input
 from portal.audit_labels import action_label
 from programs.policy import can_view_call
 from programs.selectors import call_detail_queryset
+from submissions import workflow
 from submissions.constants import FINAL_STATUSES, Level, MemberRole, Status
 from submissions.embargo import application_timeline, as_seen_by_applicant
 from submissions.filing import services
@@ -48,14 +49,11 @@ from submissions.policy import (
     can_edit_application,
     can_manage_application_members,
     can_start_application,
-    can_submit_application,
     can_upload_attachment,
     can_view_attachment,
-    can_withdraw_application,
     draft_conflicts_visible,
 )
 from submissions.returns import path_unlocked, returned_editable
-from submissions.workflow import TRANSITIONS
 
 
 def _actor(request):
@@ -272,13 +270,24 @@ def application_edit(request, pk: int):
 @login_required
 @require_POST
 def application_autosave(request, pk: int):
+    """Save the draft as it is being typed: the form's fields, or a JSON body
+    ``{"version", "data", "score_inputs"}`` as the API's PATCH takes it (read by portal.json_input:
+    NaN and Infinity are refused with a 400 and nothing is saved)."""
     actor = _require_applicant(request)
     app = _app_or_404(actor, pk)
-    spec = form_spec(app.call)
-    data, inputs = collect_post(spec, request.POST)
+    if request.content_type == "application/json":
+        try:
+            body = json_input.read_body(request)
+        except json_input.BadJSON as exc:
+            return JsonResponse({"status": "invalid", "detail": str(exc)}, status=400)
+        if not isinstance(body, dict):
+            return JsonResponse({"status": "invalid", "detail": _("The body must be a JSON object.")}, status=400)
+        version, data, inputs = body.get("version"), body.get("data") or {}, body.get("score_inputs") or {}
+    else:
+        data, inputs = collect_post(form_spec(app.call), request.POST)
+        version = request.POST.get("version")
     try:
-        outcome = services.application_save_draft(actor=actor, application=app,
-                                                  base_version=request.POST.get("version"), data=data,
+        outcome = services.application_save_draft(actor=actor, application=app, base_version=version, data=data,
                                                   score_inputs=inputs)
     except PermissionDenied as exc:
         return JsonResponse({"status": "refused", "detail": str(exc)}, status=403)
@@ -438,10 +447,13 @@ def application_submit(request, pk: int):
             return redirect("applicant-receipt", pk=app.pk, receipt_id=receipt.pk)
     elif app.status in (Status.DRAFT, Status.RETURNED):
         problems = services.submission_problems(app)
-    decision = TRANSITIONS[name].rule(actor, app) if app.status in TRANSITIONS[name].sources else None
+    refused = workflow.refusal(actor, app, name)
     shown = as_seen_by_applicant(app)
     return render(request, "submissions/applicant/submit.html", {
-        "app": shown, "problems": problems, "decision": decision, "resubmit": resubmit,
+        "app": shown, "problems": problems, "resubmit": resubmit,
+        # the button is off when the workflow refuses; its reason is shown unless it is among the problems
+        "decision": None if refused is None else refused.decision,
+        "reason_listed": refused is not None and refused.code in workflow.FILING_CODES and bool(problems),
         "deadline": services.next_deadline(shown),
     })
 
@@ -567,7 +579,7 @@ def application_list(request):
     rows = []
     for app in map(as_seen_by_applicant, page.object_list):
         rows.append({
-            "app": app, "is_lead": app.organization_id == actor.organization.pk,
+            "app": app, "is_lead": app.organization_id == actor.organization.pk, "receipt": app.current_receipt(),
             "deadline": services.next_deadline(app), "last_action": action_label(f"application.{app.last_action}")
             if app.last_action else "", "final": app.status in FINAL_STATUSES,
         })
@@ -590,14 +602,17 @@ def application_detail(request, pk: int):
         })
     attachments = list(app.attachments.filter(is_current=True).select_related("material"))
     shown = as_seen_by_applicant(app)  # a decision shows once the call's result list is published
+    names = {t.name for t in workflow.available(actor, app)}
     return render(request, "submissions/applicant/detail.html", {
         "app": shown, "timeline": timeline, "attachments": attachments,
         "receipts": list(app.receipts.order_by("-submitted_at")),
+        "current_receipt": app.current_receipt(),
         "members": list(app.members.select_related("organization").order_by("role", "id")),
         "is_lead": app.organization_id == actor.organization.pk,
         "can_edit": can_edit_application(actor, app),
-        "can_submit": can_submit_application(actor, app),
-        "can_withdraw": can_withdraw_application(actor, app),
+        "can_submit": bool(names & {"submit", "resubmit"}),
+        "can_withdraw": "withdraw" in names,
+        "blocked": [r.reason for _t, r in workflow.blocked(actor, app)],
         "deadline": services.next_deadline(shown), "return_reasons": _reasons(app),
         "withdraw_form": WithdrawForm(), "member_role": MemberRole,
         "commitment": services.CommitmentAcceptance.objects.filter(

@@ -20,13 +20,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from portal import access
 from portal.constants import RegionLevel
+from portal.json_input import TextOrNumberField
 from portal.models import Organization, Region
-from programs.api import run_service
 from programs.models import Call, Stage
 from programs.policy import calls_visible, can_view_call
 from submissions.constants import Level, Status
@@ -60,12 +59,22 @@ class QueueApplicationSerializer(serializers.ModelSerializer):
     credit_code = serializers.CharField(source="organization.credit_code", read_only=True)
     region = serializers.SlugRelatedField(slug_field="code", read_only=True)
     bureau_score = serializers.DecimalField(max_digits=7, decimal_places=2, read_only=True, allow_null=True)
+    number = serializers.SerializerMethodField(help_text="the current receipt's number (the latest submission)")
+    fingerprint = serializers.SerializerMethodField(help_text="the current receipt's SHA-256 fingerprint")
 
     class Meta:
         model = Application
         fields = ["id", "call", "organization", "organization_name", "credit_code", "region", "status", "level",
-                  "routing", "self_score", "bureau_score", "number", "submitted_at", "revision_deadline",
+                  "routing", "self_score", "bureau_score", "number", "fingerprint", "submitted_at", "revision_deadline",
                   "return_reasons", "last_action", "last_action_at"]
+
+    def get_number(self, obj) -> str:
+        receipt = obj.current_receipt()
+        return receipt.number if receipt else ""
+
+    def get_fingerprint(self, obj) -> str:
+        receipt = obj.current_receipt()
+        return receipt.fingerprint if receipt else ""
 
 
 class ReviewOutSerializer(serializers.Serializer):
@@ -182,7 +191,7 @@ class ReviewFileSerializer(QueueApplicationSerializer):
 
 class CorrectInput(serializers.Serializer):
     input_key = serializers.CharField(max_length=64)
-    new_value = serializers.CharField(max_length=64)
+    new_value = TextOrNumberField(max_length=64)  # "1.5" or 1.5 (a JSON number keeps its exact text)
     reason = serializers.CharField()
 
 
@@ -270,7 +279,6 @@ class ReviewApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     """The bureaus' queue and review files. Applicants get nothing here (their side is /api/applications/)."""
 
     filter_backends: list = []
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_serializer_class(self):
         if self.action == "retrieve":
@@ -283,7 +291,7 @@ class ReviewApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def get_queryset(self):
         actor = _actor(self.request)
         params = QueueParams.from_query(self.request.query_params)
-        qs = filter_queue(actor, params).select_related("call", "organization", "region")
+        qs = filter_queue(actor, params).select_related("call", "organization", "region").with_current_receipt()
         return qs.order_by(*SORTS.get(params.sort, SORTS["-submitted"]))
 
     def _app(self, pk) -> Application:
@@ -318,22 +326,22 @@ class ReviewApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @action(detail=True, methods=["post"])
     def start(self, request, pk=None):
         app = self._app(pk)
-        run_service(services.review_start, actor=_actor(request), application=app)
+        services.review_start(actor=_actor(request), application=app)
         return self._done(pk)
 
     @extend_schema(request=CorrectInput, responses=ReviewFileSerializer)
     @action(detail=True, methods=["post"])
     def correct(self, request, pk=None):
         app = self._app(pk)
-        run_service(services.input_correct, actor=_actor(request), application=app, **self._input(CorrectInput))
+        services.input_correct(actor=_actor(request), application=app, **self._input(CorrectInput))
         return self._done(pk)
 
     @extend_schema(request=LevelScoresInput, responses=ReviewFileSerializer)
     @action(detail=True, methods=["post"], url_path="score-levels")
     def score_levels(self, request, pk=None):
         app = self._app(pk)
-        run_service(services.level_items_score, actor=_actor(request), application=app,
-                    **self._input(LevelScoresInput))
+        services.level_items_score(actor=_actor(request), application=app,
+                                   **self._input(LevelScoresInput))
         return self._done(pk)
 
     @extend_schema(request={"multipart/form-data": SiteVisitInput}, responses=ReviewFileSerializer)
@@ -343,15 +351,15 @@ class ReviewApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         data = SiteVisitInput(data={**{k: request.data.get(k) for k in ("visit_date", "people", "findings")},
                                     "photos": request.FILES.getlist("photos")})
         data.is_valid(raise_exception=True)
-        run_service(services.site_visit_record, actor=_actor(request), application=app, **data.validated_data)
+        services.site_visit_record(actor=_actor(request), application=app, **data.validated_data)
         return self._done(pk)
 
     @extend_schema(request=OpinionInput, responses=ReviewFileSerializer)
     @action(detail=True, methods=["post"])
     def opinion(self, request, pk=None):
         app = self._app(pk)
-        run_service(services.review_opinion_save, actor=_actor(request), application=app,
-                    **self._input(OpinionInput))
+        services.review_opinion_save(actor=_actor(request), application=app,
+                                     **self._input(OpinionInput))
         return self._done(pk)
 
     @extend_schema(request=ReturnInput, responses=ReviewFileSerializer)
@@ -359,40 +367,40 @@ class ReviewApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def return_for_revision(self, request, pk=None):
         app = self._app(pk)
         data = self._input(ReturnInput)
-        run_service(services.application_return, actor=_actor(request), application=app,
-                    reasons=[dict(r) for r in data["reasons"]], revision_deadline=data["revision_deadline"])
+        services.application_return(actor=_actor(request), application=app, reasons=[dict(r) for r in data["reasons"]],
+                                    revision_deadline=data["revision_deadline"])
         return self._done(pk)
 
     @extend_schema(request=RejectInput, responses=ReviewFileSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         app = self._app(pk)
-        run_service(services.application_reject, actor=_actor(request), application=app,
-                    **self._input(RejectInput))
+        services.application_reject(actor=_actor(request), application=app,
+                                    **self._input(RejectInput))
         return self._done(pk)
 
     @extend_schema(request=RecommendInput, responses=ReviewFileSerializer)
     @action(detail=True, methods=["post"])
     def recommend(self, request, pk=None):
         app = self._app(pk)
-        run_service(services.application_recommend, actor=_actor(request), application=app,
-                    **self._input(RecommendInput))
+        services.application_recommend(actor=_actor(request), application=app,
+                                       **self._input(RecommendInput))
         return self._done(pk)
 
     @extend_schema(request=RejectInput, responses=ReviewFileSerializer)
     @action(detail=True, methods=["post"], url_path="withdraw-recommendation")
     def withdraw_recommendation(self, request, pk=None):
         app = self._app(pk)
-        run_service(services.application_withdraw_recommendation, actor=_actor(request), application=app,
-                    **self._input(RejectInput))
+        services.application_withdraw_recommendation(actor=_actor(request), application=app,
+                                                     **self._input(RejectInput))
         return self._done(pk)
 
     @extend_schema(request=DecideInput, responses=ReviewFileSerializer)
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
         app = self._app(pk)
-        run_service(services.application_decide, actor=_actor(request), application=app,
-                    **self._input(DecideInput))
+        services.application_decide(actor=_actor(request), application=app,
+                                    **self._input(DecideInput))
         return self._done(pk)
 
     @extend_schema(responses=TimelineEntrySerializer(many=True))
@@ -422,16 +430,16 @@ class ReviewApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @action(detail=False, methods=["post"], url_path="bulk-recommend")
     def bulk_recommend(self, request):
         data = self._input(BulkRecommendInput)
-        outcome = run_service(services.applications_recommend, actor=_actor(request), applications=data["ids"],
-                              opinion=data["opinion"])
+        outcome = services.applications_recommend(actor=_actor(request), applications=data["ids"],
+                                                  opinion=data["opinion"])
         return Response({"done": [a.pk for a in outcome.done]})
 
     @extend_schema(request=BulkReturnInput, responses=BulkOutcomeSerializer)
     @action(detail=False, methods=["post"], url_path="bulk-return")
     def bulk_return(self, request):
         data = self._input(BulkReturnInput)
-        outcome = run_service(services.applications_return, actor=_actor(request), applications=data["ids"],
-                              reason=data["reason"], revision_deadline=data["revision_deadline"])
+        outcome = services.applications_return(actor=_actor(request), applications=data["ids"],
+                                               reason=data["reason"], revision_deadline=data["revision_deadline"])
         return Response({"done": [a.pk for a in outcome.done]})
 
     @extend_schema(request=SignOffInput, responses=BulkOutcomeSerializer)
@@ -441,8 +449,8 @@ class ReviewApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         call = Call.objects.filter(code=data["call"]).first()
         if call is None or not can_view_call(_actor(request), call):
             raise NotFound()
-        outcome = run_service(services.sign_off_batch, actor=_actor(request), call=call,
-                              applications=data["ids"] or None)
+        outcome = services.sign_off_batch(actor=_actor(request), call=call,
+                                          applications=data["ids"] or None)
         return Response({"done": [a.pk for a in outcome.done]})
 
     @extend_schema(request=SelectionInput, responses={(200, "application/vnd.openxmlformats-officedocument."
@@ -452,7 +460,8 @@ class ReviewApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         actor = _actor(request)
         data = self._input(SelectionInput)
         rows = list(filter_queue(actor, QueueParams(stage="all")).filter(pk__in=data["ids"])
-                    .select_related("organization", "call", "region").order_by("region__code", "organization__name"))
+                    .select_related("organization", "call", "region").with_current_receipt()
+                    .order_by("region__code", "organization__name"))
         if not rows:
             raise NotFound()
         response = HttpResponse(applications_xlsx(rows),
@@ -527,8 +536,8 @@ class QuotaExceptionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, view
         v = data.validated_data
         if not can_view_call(_actor(request), v["call"]):
             raise NotFound()
-        exc = run_service(services.quota_exception_grant, actor=_actor(request), call=v["call"], region=v["region"],
-                          extra=v["extra"], reason=v["reason"])
+        exc = services.quota_exception_grant(actor=_actor(request), call=v["call"], region=v["region"],
+                                             extra=v["extra"], reason=v["reason"])
         return Response(QuotaExceptionSerializer(exc).data, status=status.HTTP_201_CREATED)
 
 
@@ -566,8 +575,8 @@ class StageExtensionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, view
         v = data.validated_data
         if not can_view_call(_actor(request), v["stage"].call):
             raise NotFound()
-        ext = run_service(services.stage_extend, actor=_actor(request), stage=v["stage"],
-                          new_deadline=v["new_deadline"], reason=v["reason"], region=v.get("region"))
+        ext = services.stage_extend(actor=_actor(request), stage=v["stage"],
+                                    new_deadline=v["new_deadline"], reason=v["reason"], region=v.get("region"))
         return Response(StageExtensionSerializer(ext).data, status=status.HTTP_201_CREATED)
 
 
@@ -597,8 +606,8 @@ class ConflictDeclarationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin,
         org = data.validated_data["organization"]
         if not access.can_view_organization(actor, org):
             raise NotFound()
-        declaration = run_service(services.conflict_declare, actor=actor, organization=org,
-                                  relation=data.validated_data["relation"])
+        declaration = services.conflict_declare(actor=actor, organization=org,
+                                                relation=data.validated_data["relation"])
         return Response(ConflictDeclarationSerializer(declaration).data, status=status.HTTP_201_CREATED)
 
 
@@ -636,8 +645,8 @@ class ResultPublicationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, v
         call = data.validated_data["call"]
         if not can_view_call(_actor(request), call):
             raise NotFound()
-        publication = run_service(services.results_publish, actor=_actor(request), call=call,
-                                  note=data.validated_data.get("note", ""))
+        publication = services.results_publish(actor=_actor(request), call=call,
+                                               note=data.validated_data.get("note", ""))
         return Response(ResultPublicationSerializer(publication).data, status=status.HTTP_201_CREATED)
 
 

@@ -74,12 +74,13 @@ def applications_xlsx(applications: Iterable, *, title: str = "") -> bytes:
         org = app.organization
         submitted = timezone.localtime(app.submitted_at).replace(tzinfo=None) if app.submitted_at else None
         bureau = _bureau_score(app)
+        receipt = app.current_receipt()
         values = [
             n, org.name, org.credit_code or "", org.industry, org.main_business, app.region.full_name,
             app.call.title, app.get_status_display(), app.get_level_display() if app.level else "",
             float(app.self_score) if app.self_score is not None else None,
             float(bureau) if bureau is not None else None,
-            submitted, app.number,
+            submitted, receipt.number if receipt else "",
         ]
         stated = {text: path for path, text in by_call.get(app.call_id, {}).items()}
         for text in declarations:

@@ -24,7 +24,7 @@ from portal.constants import RegionLevel
 from portal.models import Region
 from submissions.constants import Level, Status
 from submissions.deadlines import GATED_LEVELS, DeadlineBook
-from submissions.models import Application, Review
+from submissions.models import Application, Receipt, Review
 from submissions.policy import (
     review_applications_visible,
     reviews_visible,
@@ -195,7 +195,8 @@ def _filtered(actor: Actor, params: QueueParams) -> QuerySet[Application]:
         text = params.q
         qs = qs.filter(
             Q(organization__name__icontains=text) | Q(organization__credit_code__iexact=text.upper())
-            | Q(number__iexact=text) | Q(title__icontains=text)
+            | Q(pk__in=Receipt.objects.filter(number__iexact=text).values("application_id"))  # any of its receipts
+            | Q(title__icontains=text)
         )
     if params.score_min is not None:
         qs = qs.filter(score__gte=params.score_min)
@@ -214,7 +215,7 @@ def review_queue(actor: Actor, params: QueueParams, *, now: dt.datetime | None =
     }
     qs = filter_queue(actor, params, now=now, overdue=overdue)
     order = SORTS.get(params.sort, SORTS[DEFAULT_SORT])
-    qs = qs.order_by(*order)
+    qs = qs.order_by(*order).with_current_receipt()
     paginator = Paginator(qs, params.page_size)
     page = paginator.get_page(params.page)
     apps = list(page.object_list)

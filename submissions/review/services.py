@@ -6,9 +6,11 @@ extensions, conflict declarations, result lists) write theirs with ``audit_recor
 the review file (``review.*``) carry no organization, so the applicant's audit list does not show
 them; the application's timeline shows them to the review side only.
 
-Checks, in this order: the access rule (who, at which level, conflicts of interest), the
-application's state, the bureau's stage deadline (``submissions.deadlines``), then the use case's
-own conditions (reasons, quotas, ...).
+Whether an action may be taken at all is asked of the workflow (``workflow.require`` before the
+use case's own checks, ``workflow.fire`` again under the locks): the access rule (who, at which
+level, conflicts of interest), the application's state, the bureau's stage deadline and, for
+recommendations and sign-offs, the quota are the transition's conditions. The services check what
+is theirs alone: reasons, scores, dates, photos.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Iterable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -26,7 +28,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from portal.access import Actor, Decision
-from portal.constants import RegionLevel, Role
+from portal.constants import RegionLevel
 from portal.models import Organization, Region
 from portal.services import audit_record
 from programs.policy import (
@@ -37,7 +39,7 @@ from programs.policy import (
 from scoring.policy import assessment_kind_for
 from submissions import notifications, workflow
 from submissions.constants import Status
-from submissions.deadlines import DeadlineBook, check_bureau_deadline
+from submissions.deadlines import DeadlineBook
 from submissions.models import (
     Application,
     ConflictDeclaration,
@@ -51,22 +53,16 @@ from submissions.models import (
     StageExtension,
 )
 from submissions.policy import (
-    can_decide_application,
     can_declare_conflict,
-    can_recommend_application,
-    can_review_application,
-    can_sign_off_application,
     review_applications_visible,
 )
 from submissions.quotas import (
-    check_within_quota,
-    lock_counter,
+    QuotaExceeded,
+    lock_counter_for,
     quota_region_for,
-    reserve_places,
     sync_counter,
 )
 
-REVIEWABLE = frozenset({Status.SUBMITTED, Status.UNDER_REVIEW})
 DECISIONS = ("approve", "not_approve", "pilot")
 DECIDED = frozenset({Status.APPROVED, Status.NOT_APPROVED, Status.PILOT})
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
@@ -86,33 +82,17 @@ def _load(application) -> Application:
     ).get(pk=pk)
 
 
-def _check_deadline(actor: Actor, app: Application, book: DeadlineBook | None = None) -> None:
-    if actor.is_bureau:
-        decision = check_bureau_deadline(application=app, book=book)
-        if not decision:
-            raise ValidationError(decision.reason, code="deadline_passed")
-
-
-def _check_state(app: Application, allowed: Iterable[str]) -> None:
-    if app.status not in allowed:
-        raise ValidationError(
-            _("This cannot be done while the application is “%(status)s”.") % {"status": app.get_status_display()},
-            code="wrong_state",
-        )
-
-
 def _audit_review(*, actor: Actor, app: Application, action: str, comment: str = "", data: dict | None = None):
     """An entry of the review file: on the application, without organization (not the applicant's)."""
     return audit_record(actor=actor, action=f"review.{action}", obj=app, province=app.province, region=app.region,
                         comment=comment, data={"level": app.level, **(data or {})})
 
 
-def _open_for_review(actor: Actor, application, *, rule=can_review_application) -> Application:
-    """Load, check who/state/deadline, and start the review if it has not started yet."""
+def _open_for_review(actor: Actor, application) -> Application:
+    """Load, ask the workflow whether the actor may work on the review file now (who, state,
+    deadline), and start the review if it has not started yet."""
     app = _load(application)
-    _require(rule(actor, app))
-    _check_state(app, REVIEWABLE)
-    _check_deadline(actor, app)
+    workflow.require(actor, app, "review")
     if app.status == Status.SUBMITTED:
         workflow.fire(actor=actor, application=app, name="start_review")
     return app
@@ -406,9 +386,7 @@ def _check_revision_deadline(revision_deadline) -> dt.datetime:
 def _return_one(*, actor: Actor, application, reasons: list[dict], revision_deadline: dt.datetime,
                 book: DeadlineBook | None = None) -> Application:
     app = _load(application)
-    _require(can_review_application(actor, app))
-    _check_state(app, REVIEWABLE)
-    _check_deadline(actor, app, book)
+    workflow.require(actor, app, "return", book=book)
     stage_deadline = (book or DeadlineBook([app.call_id])).for_application(app)
     if actor.is_bureau and stage_deadline.at is not None and revision_deadline > stage_deadline.at:
         raise ValidationError({"revision_deadline": _(
@@ -417,7 +395,7 @@ def _return_one(*, actor: Actor, application, reasons: list[dict], revision_dead
     comment = "\n".join(f"{r['label'] or r['target']}: {r['text']}" if r["target"] != "general" else r["text"]
                         for r in reasons)
     return workflow.fire(
-        actor=actor, application=app, name="return", comment=comment,
+        actor=actor, application=app, name="return", comment=comment, book=book,
         data={"reasons": reasons, "revision_deadline": revision_deadline.isoformat()},
         changes={"return_reasons": reasons, "revision_deadline": revision_deadline},
     )
@@ -428,7 +406,7 @@ def application_return(*, actor: Actor, application, reasons, revision_deadline)
     """Return for revision with reasons per item or material ({"target", "label", "text"}) and a
     revision deadline (a date means the end of that day, Asia/Shanghai)."""
     app = _load(application)
-    _require(can_review_application(actor, app))  # who first: a stranger learns nothing from the checks
+    workflow.require(actor, app, "return")  # first: a stranger learns nothing from the checks below
     reasons = _clean_reasons(reasons)
     if not reasons:
         raise ValidationError({"reasons": _("Give at least one reason for the return.")})
@@ -439,9 +417,7 @@ def application_return(*, actor: Actor, application, reasons, revision_deadline)
 @transaction.atomic
 def application_reject(*, actor: Actor, application, reason: str) -> Application:
     app = _load(application)
-    _require(can_review_application(actor, app))
-    _check_state(app, REVIEWABLE)
-    _check_deadline(actor, app)
+    workflow.require(actor, app, "reject")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the application is not recommended.")})
@@ -468,7 +444,10 @@ def _score_for_recommendation(*, actor: Actor, app: Application, review: Review,
     return value
 
 
-def _recommend_one(*, actor: Actor, app: Application, opinion: str, score, quota_status) -> Application:
+def _recommend_one(*, actor: Actor, app: Application, opinion: str, score, wanted: int = 1,
+                   book: DeadlineBook | None = None) -> Application:
+    """Record the bureau's opinion and score, then fire `recommend`: the workflow locks the quota's
+    counter and the application, and refuses when the quota has no room (QuotaExceeded)."""
     review = _review_of(actor, app)
     opinion = (opinion or "").strip() or review.opinion
     if not opinion:
@@ -481,33 +460,30 @@ def _recommend_one(*, actor: Actor, app: Application, opinion: str, score, quota
     level = app.level
     region = quota_region_for(application=app, level=level)
     data = {"score": None if final_score is None else str(final_score), "level": level}
-    if quota_status is not None and not quota_status.unlimited:
-        data["quota"] = {"region": region.code, "limit": quota_status.limit, "used_before": quota_status.used}
-    workflow.fire(actor=actor, application=app, name="recommend", comment=opinion, data=data)
+    # the quota's state when the place is taken goes into the entry's data (a fact of the condition)
+    workflow.fire(actor=actor, application=app, name="recommend", comment=opinion, data=data, wanted=wanted,
+                  book=book)
     Recommendation.objects.create(application=app, level=level, quota_region=region, recommended_by=actor.user)
+    _sync_quota(app, level)
     return app
+
+
+def _sync_quota(app: Application, level: str) -> None:
+    counter = lock_counter_for(application=app, level=level)  # already held by this transaction
+    if counter is not None:
+        sync_counter(counter)
 
 
 @transaction.atomic
 def application_recommend(*, actor: Actor, application, opinion: str = "", score=None) -> Application:
     """Recommend to the next level with the bureau's score and opinion, within the quota.
 
-    The quota counter of the region is locked (SELECT … FOR UPDATE) before the application, and the
-    recommendations are counted while the lock is held: concurrent recommendations never exceed it."""
+    `workflow.fire` locks the quota counter of the region (SELECT … FOR UPDATE) before the
+    application, and the quota condition counts the recommendations while the lock is held:
+    concurrent recommendations never exceed it."""
     app = _load(application)
-    _require(can_recommend_application(actor, app))
-    _check_state(app, REVIEWABLE)
-    _check_deadline(actor, app)
-    region = quota_region_for(application=app, level=app.level)
-    counter = status = None
-    if region is not None:
-        counter, status = reserve_places(call=app.call, region=region, level=app.level)
-    app = _load(app)  # re-read under the lock: another reviewer may have acted meanwhile
-    _require(can_recommend_application(actor, app))
-    _check_state(app, REVIEWABLE)
-    _recommend_one(actor=actor, app=app, opinion=opinion, score=score, quota_status=status)
-    if counter is not None:
-        sync_counter(counter)
+    workflow.require(actor, app, "recommend")  # who, state, deadline, quota: before anything is written
+    _recommend_one(actor=actor, app=app, opinion=opinion, score=score)
     return app
 
 
@@ -517,22 +493,17 @@ def application_withdraw_recommendation(*, actor: Actor, application, reason: st
     came later): the application is under review again at the same level and its quota place is
     free. After the sign-off the recommendation belongs to the next level and cannot be withdrawn."""
     app = _load(application)
-    _require(can_review_application(actor, app))
-    _check_state(app, {Status.RECOMMENDED})
-    _check_deadline(actor, app)
+    workflow.require(actor, app, "withdraw_recommendation")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the recommendation is withdrawn.")})
-    region = quota_region_for(application=app, level=app.level)
-    counter = lock_counter(call=app.call, region=region, level=app.level) if region is not None else None
-    app = _load(app)  # re-read under the lock
-    _check_state(app, {Status.RECOMMENDED})
-    withdrawn = Recommendation.objects.filter(application=app, level=app.level, is_active=True,
+    workflow.lock(app, "withdraw_recommendation")  # the quota counter, then the application; fire re-checks
+    level = app.level
+    withdrawn = Recommendation.objects.filter(application=app, level=level, is_active=True,
                                               signed_off_at__isnull=True).update(is_active=False)
     workflow.fire(actor=actor, application=app, name="withdraw_recommendation", comment=reason,
-                  data={"reason": reason, "level": app.level, "places_released": withdrawn})
-    if counter is not None:
-        sync_counter(counter)
+                  data={"reason": reason, "level": level, "places_released": withdrawn})
+    _sync_quota(app, level)
     return app
 
 
@@ -543,7 +514,7 @@ def application_decide(*, actor: Actor, application, decision: str, comment: str
     if decision not in DECISIONS:
         raise ValidationError({"decision": _("Unknown decision.")})
     app = _load(application)
-    _require(can_decide_application(actor, app))
+    workflow.require(actor, app, decision)
     review = Review.objects.filter(application=app, level=app.level).first()
     data = {"decision": decision, "score": None if review is None or review.score is None else str(review.score)}
     return workflow.fire(actor=actor, application=app, name=decision, comment=(comment or "").strip(), data=data)
@@ -578,7 +549,10 @@ def _labelled(app: Application, exc: Exception) -> str:
 
 
 def _relabel(app: Application, exc: Exception) -> Exception:
-    """The same refusal, naming the application it concerns (for bulk actions)."""
+    """The same refusal, naming the application it concerns (for bulk actions). A quota's refusal
+    concerns a region, not one application: it is raised as it is."""
+    if isinstance(exc, QuotaExceeded) or getattr(exc, "code", None) == "quota_exceeded":
+        return exc
     if isinstance(exc, PermissionDenied):
         return PermissionDenied(_labelled(app, exc))
     return ValidationError(_labelled(app, exc), code=getattr(exc, "code", None))
@@ -592,34 +566,27 @@ def applications_recommend(*, actor: Actor, applications, opinion: str) -> BulkO
         raise ValidationError({"opinion": _("Write the bureau's opinion for the recommendation.")})
     apps = _visible_selection(actor, applications)
     book = DeadlineBook({a.call_id for a in apps})
-    for app in apps:
-        try:
-            _require(can_recommend_application(actor, app))
-            _check_state(app, REVIEWABLE)
-            _check_deadline(actor, app, book)
-        except (PermissionDenied, ValidationError) as exc:
-            raise _relabel(app, exc) from exc
     groups: dict[tuple, list] = {}
     for app in apps:
         region = quota_region_for(application=app, level=app.level)
-        groups.setdefault((app.call_id, region.pk if region else 0, app.level), []).append((app, region))
+        groups.setdefault((app.call_id, region.pk if region else 0, app.level), []).append(app)
+    for members in groups.values():  # every one is asked before anything is written: all or none
+        for app in members:
+            try:
+                workflow.require(actor, app, "recommend", book=book, wanted=len(members))
+            except (PermissionDenied, ValidationError) as exc:
+                raise _relabel(app, exc) from exc
     done = []
     for key in sorted(groups):  # counters locked in a fixed order: no deadlock between bulk actions
         members = groups[key]
-        app0, region = members[0]
-        counter = status = None
-        if region is not None:
-            counter, status = reserve_places(call=app0.call, region=region, level=app0.level, wanted=len(members))
-        for app, _region in members:
+        for i, app in enumerate(members):
             fresh = _load(app)
-            _check_state(fresh, REVIEWABLE)
-            try:
-                _recommend_one(actor=actor, app=fresh, opinion=opinion, score=None, quota_status=status)
+            try:  # the first of a group asks room for all of it, under the counter's lock
+                _recommend_one(actor=actor, app=fresh, opinion=opinion, score=None, wanted=len(members) - i,
+                               book=book)
             except (PermissionDenied, ValidationError) as exc:
                 raise _relabel(app, exc) from exc
             done.append(fresh)
-        if counter is not None:
-            sync_counter(counter)
     return BulkOutcome(done=done)
 
 
@@ -658,9 +625,8 @@ def sign_off_candidates(actor: Actor, call=None):
 @transaction.atomic
 def sign_off_batch(*, actor: Actor, call, applications=None) -> BulkOutcome:
     """The bureau head signs off the batch of recommendations of one call (all of them, or the
-    selected): the quota is checked again under the lock; each moves on to the next level."""
-    if not (actor.is_bureau and actor.role == Role.BUREAU_HEAD):
-        raise PermissionDenied(_("Only the head of the bureau signs off its recommendations."))
+    selected): every one is asked first (who, deadline, quota), then each is fired, the quota
+    checked again under the counter's lock; each moves on to the next level."""
     qs = sign_off_candidates(actor, call).select_related("region__city", "region__province", "call", "organization")
     if applications is not None:
         ids = {a.pk if isinstance(a, Application) else int(a) for a in applications}
@@ -669,23 +635,26 @@ def sign_off_batch(*, actor: Actor, call, applications=None) -> BulkOutcome:
     if not apps:
         raise ValidationError(_("There is no recommendation waiting for your sign-off."), code="empty_batch")
     book = DeadlineBook({call.pk})
-    regions = {}
-    for app in apps:
+
+    def region_key(app):  # counters locked in a fixed order: no deadlock between batches
         region = quota_region_for(application=app, level=app.level)
-        if region is not None:
-            regions[region.pk] = region
-    for pk in sorted(regions):
-        check_within_quota(call=call, region=regions[pk], level=actor.level)
+        return (region.pk if region else 0, app.pk)
+
+    apps.sort(key=region_key)
+    for app in apps:
+        try:
+            workflow.require(actor, app, "sign_off", book=book)
+        except (PermissionDenied, ValidationError) as exc:
+            raise _relabel(app, exc) from exc
     now = timezone.now()
     done = []
     for app in apps:
+        level = app.level
         try:
-            _require(can_sign_off_application(actor, app))
-            _check_deadline(actor, app, book)
+            workflow.fire(actor=actor, application=app, name="sign_off", book=book,
+                          data={"batch": len(apps), "level": level})
         except (PermissionDenied, ValidationError) as exc:
             raise _relabel(app, exc) from exc
-        level = app.level
-        workflow.fire(actor=actor, application=app, name="sign_off", data={"batch": len(apps), "level": level})
         Recommendation.objects.filter(application=app, level=level, is_active=True, signed_off_at__isnull=True).update(
             signed_off_by=actor.user, signed_off_at=now)
         done.append(app)

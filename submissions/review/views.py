@@ -30,7 +30,7 @@ from programs.policy import (
 )
 from submissions import workflow
 from submissions.constants import Level, Status
-from submissions.deadlines import bureau_deadline, check_bureau_deadline
+from submissions.deadlines import bureau_deadline
 from submissions.embargo import (
     application_timeline,
     as_seen_by_applicant,
@@ -39,7 +39,6 @@ from submissions.embargo import (
 from submissions.models import Attachment, SiteVisitPhoto
 from submissions.policy import (
     applications_visible,
-    can_review_application,
     can_view_application,
     can_view_review,
     conflict_declarations_visible,
@@ -172,7 +171,7 @@ def bulk(request):
     back = reverse("review-queue")
     if action == "export":
         rows = list(queue_base(actor).filter(pk__in=ids).select_related("organization", "call", "region")
-                    .order_by("region__code", "organization__name"))
+                    .with_current_receipt().order_by("region__code", "organization__name"))
         if not rows:
             messages.error(request, _("Select at least one application."))
             return _back(request, back)
@@ -211,7 +210,6 @@ def detail(request, pk: int):
     file = review_file(actor, app)
     names = {t.name for t in workflow.available(actor, app)}
     deadline = bureau_deadline(application=app) if app.level else None
-    on_time = check_bureau_deadline(application=app) if actor.is_bureau else access.ALLOW
     quota = None
     if app.level in (Level.COUNTY, Level.CITY):
         region = quota_region_for(application=app, level=app.level)
@@ -219,17 +217,22 @@ def detail(request, pk: int):
             quota = quota_status(call=app.call, region=region, level=app.level)
             if quota.quota is None:
                 quota = None
-    can_review = bool(can_review_application(actor, app)) and app.status in services.REVIEWABLE
+    work = workflow.check(actor, app, "review")  # corrections, scores, site visits, opinions
+    blocked = []  # why a button is missing: a deadline passed, the quota is full
+    for _transition, refused in workflow.blocked(actor, app):
+        if refused.reason not in blocked:
+            blocked.append(refused.reason)
     targets = _return_targets(request, app, file["rubric"])
     form = review_form(app, inputs=file["inputs"] or {}, corrections=file["corrections"])
     return render(request, "submissions/review/detail.html", {
         "app": app,
+        "receipt": app.current_receipt(),
         **file,
         "form": form,
         "input_labels": {r.key: r.label for r in form["inputs"]},
         "names": names,
-        "can_review": can_review and bool(on_time),
-        "on_time": on_time,
+        "can_review": bool(work),
+        "blocked": blocked,
         "deadline": deadline,
         "quota": quota,
         "steps": route_steps(call=app.call, organization=app.organization, routing=app.routing or None,
@@ -479,10 +482,10 @@ def sign_off(request):
     for batch in batches.values():
         batch["quotas"] = [s for s in quota_statuses(calls=[batch["call"]], regions=list(batch["regions"].values()),
                                                      level=actor.level or "") if s.quota]
-    return render(request, "submissions/review/sign_off.html", {
-        "batches": list(batches.values()),
-        "is_head": actor.is_bureau and actor.role == "bureau_head",
-    })
+        # the button, or why there is none (not the head, a deadline passed, the quota): the batch's
+        # first recommendation answers for it; the sign-off asks each again
+        batch["decision"] = workflow.check(actor, batch["apps"][0]["app"], "sign_off")
+    return render(request, "submissions/review/sign_off.html", {"batches": list(batches.values())})
 
 
 # --- quotas --------------------------------------------------------------------------------------------------

@@ -30,9 +30,13 @@ def packet_panel(context, app):
     actor = _actor(context)
     request = context.get("request")
     visible = can_view_application(actor, app)
+    job = latest_packet(actor, app) if visible else None
+    current = app.current_receipt() if job is not None else None
     return {
         "app": app,
-        "job": latest_packet(actor, app) if visible else None,
+        "job": job,
+        # built from an earlier receipt (the application was resubmitted since)
+        "stale": job is not None and current is not None and job.receipt_id != current.pk,
         "can_request": can_request_packet(actor, app) if visible else visible,
         "next": request.get_full_path() if request is not None else "",
         "csrf_token": context.get("csrf_token"),

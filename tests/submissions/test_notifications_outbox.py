@@ -408,7 +408,7 @@ def test_two_senders_racing_on_the_same_rows_send_each_mail_once(world):
 def test_a_real_worker_sends_the_committed_rows_once(world):
     from celery.contrib.testing.worker import start_worker
 
-    from portal.celery import app
+    from portal.project.celery import app
 
     world.ent_zg.contact_email = ENT
     world.ent_zg.save(update_fields=["contact_email"])

@@ -96,7 +96,7 @@ def test_the_head_sign_off_checks_the_quota_again(world):
     for app in apps:
         recommend(world.county_reviewer, app)
     Quota.objects.filter(call=call).update(limit=1)  # the province lowered the quota meanwhile
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
         review.sign_off_batch(actor=actor_for(world.county_head), call=call)
     assert "2 recommendations for 1 places" in refused.value.messages[0]
     for app in apps:
@@ -112,7 +112,7 @@ def test_the_head_sign_off_checks_the_quota_again(world):
 def test_bulk_recommendation_is_all_or_nothing_within_the_quota(world):
     call = review_call(world, code="q-bulk", limit=2)
     apps = [submitted(org, call) for org in (world.ent_zg, world.ent_zg2, enterprise(world.zhanggong))]
-    with pytest.raises(QuotaExceeded) as refused:
+    with translation.override("en"), pytest.raises(QuotaExceeded) as refused:
         review.applications_recommend(actor=actor_for(world.county_reviewer), applications=apps, opinion="同意")
     assert "3 recommendations do not fit in the 2 remaining" in refused.value.messages[0]
     assert not Recommendation.objects.exists()
