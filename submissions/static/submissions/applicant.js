@@ -94,7 +94,7 @@
         backup();
       } else {
         backup();
-        if (!result) show("error", t("tError") + " " + xhr.status);
+        if (!result) show("error", t("tLost") + " (" + xhr.status + ")");  // the status line was not swapped
       }
     });
     form.addEventListener("htmx:sendError", function (e) {
