@@ -21,6 +21,7 @@ from portal import access
 from . import packets, summary
 from .constants import DocumentStatus
 from .templatetags.document_tags import packet_panel_context, summary_panel_context
+from .views_review import _review_side
 
 
 def _back(request, default: str):
@@ -139,8 +140,7 @@ def summary_jobs(request):
     """The county summary tables of the review queue's panel, alone (htmx asks for them while one
     is being built): the actor's own, as on the queue page; for the review side only."""
     actor = access.actor_of(request)
-    if not (actor.is_bureau or actor.is_provincial or actor.is_operator):
-        raise PermissionDenied(_("The review pages are for the bureaus and the provincial department."))
+    _review_side(actor)  # the queue page's own check, not a copy of it
     if not request.htmx:
         return redirect("review-queue")
     context = summary_panel_context(actor, calls=[], next_url=_page_url(request, reverse("review-queue")))

@@ -70,9 +70,10 @@
       show("saving", t("tSaving"));
     });
     // The status line is swapped in for every answer of the autosave (409 and 4xx included), never
-    // for anything else (a sign-in page after the session ended, a server error page).
+    // for anything else (a sign-in page after the session ended, a server error page). No answer to
+    // an autosave replaces the page (django-htmx's debug helper shows error pages in DEBUG).
     form.addEventListener("htmx:beforeOnLoad", function (e) {
-      if (own(e) && saveState(e.detail.xhr)) e.stopPropagation();  // not an error page to show
+      if (own(e)) e.stopPropagation();
     });
     form.addEventListener("htmx:beforeSwap", function (e) {
       if (!own(e)) return;
