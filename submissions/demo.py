@@ -127,6 +127,15 @@ def _upload_materials(actor, app: Application, org: Organization) -> None:
                                    filename=name)
 
 
+def _discard(app: Application) -> None:
+    """Remove a demo application that could not be completed, with its stored files."""
+    for attachment in app.attachments.all():
+        if attachment.file:
+            attachment.file.delete(save=False)
+    Receipt.objects.filter(application=app).delete()
+    app.delete()
+
+
 def load_demo_applications() -> list[str]:
     """Create the demo applications that do not exist yet. Returns one line per application made."""
 
@@ -149,10 +158,16 @@ def load_demo_applications() -> list[str]:
                                                       data=data, score_inputs=inputs)
             if not outcome.saved:
                 raise RuntimeError(f"demo draft of {org.name} not saved: {outcome.refused}")
-            if demo.submit:
+        if demo.submit:
+            # files are written outside any transaction (no row lock held while writing); a failure
+            # removes the half-made application and its files, as the transaction did before
+            try:
                 _upload_materials(actor, app, org)
                 app.refresh_from_db()
                 services.application_submit(actor=actor, application=app)
+            except BaseException:
+                _discard(app)
+                raise
         app.refresh_from_db()
         made.append(f"{org.name} → {call.code}: {app.get_status_display()}")
     return made

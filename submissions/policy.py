@@ -48,10 +48,11 @@ def can_follow_applications(actor: Actor) -> Decision:
 
 
 def can_work_review_queue(actor: Actor) -> Decision:
-    """The review queue: bureaus and the provincial department (their own level and region)."""
-    if actor.is_bureau or actor.is_provincial:
+    """The review pages (queue, review files, quotas, deadlines): bureaus and the provincial
+    department (each scoped to its own level and region), and platform operators."""
+    if actor.is_bureau or actor.is_provincial or actor.is_operator:
         return ALLOW
-    return deny(_("The review queue is for the bureaus and the provincial department."))
+    return deny(_("The review pages are for the bureaus and the provincial department."))
 
 
 def _is_lead(actor: Actor, app) -> bool:

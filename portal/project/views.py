@@ -18,12 +18,12 @@ from submissions.policy import can_follow_applications, can_work_review_queue
 
 def _panel(actor) -> str:
     """Which home page the actor gets, by the rules of the pages it leads to."""
+    if access.can_operate_platform(actor):
+        return "operator"
     if can_follow_applications(actor):
         return "applicant"
     if can_work_review_queue(actor):
         return "review"
-    if access.can_operate_platform(actor):
-        return "operator"
     return "public"
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from submissions.constants import DocumentKind, DocumentStatus
+from submissions.stored_files import written_files
 
 logger = logging.getLogger(__name__)
 
@@ -67,19 +68,23 @@ def build_document(job_id: int) -> str:
             status=DocumentStatus.FAILED, error=message[:2000], finished_at=timezone.now())
         return DocumentStatus.FAILED
     digest = hashlib.sha256(content).hexdigest()
-    stored = job.file.storage.save(job.file.field.generate_filename(job, ""), ContentFile(content))
-    with transaction.atomic():
-        current = DocumentJob.objects.select_for_update().get(pk=job_id)
-        if current.status == DocumentStatus.DONE:  # another delivery finished first: keep its file
-            job.file.storage.delete(stored)
-            return current.status
-        current.file.name = stored
-        current.sha256 = digest
-        current.size = len(content)
-        current.pages = pages
-        current.status = DocumentStatus.DONE
-        current.finished_at = timezone.now()
-        current.save(update_fields=["file", "sha256", "size", "pages", "status", "finished_at"])
+    with written_files() as written:
+        # the whole file is written before the job's row is locked, under its final random name;
+        # if the database step fails, the file is deleted (no orphan, no lock held while writing)
+        stored = job.file.storage.save(job.file.field.generate_filename(job, ""), ContentFile(content))
+        written.add(job.file.storage, stored)
+        with transaction.atomic():
+            current = DocumentJob.objects.select_for_update().get(pk=job_id)
+            if current.status == DocumentStatus.DONE:  # another delivery finished first: keep its file
+                written.delete_all()
+                return current.status
+            current.file.name = stored
+            current.sha256 = digest
+            current.size = len(content)
+            current.pages = pages
+            current.status = DocumentStatus.DONE
+            current.finished_at = timezone.now()
+            current.save(update_fields=["file", "sha256", "size", "pages", "status", "finished_at"])
     return DocumentStatus.DONE
 
 

@@ -9,11 +9,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from portal import access
 from programs.policy import calls_visible
@@ -23,8 +24,10 @@ from submissions.documents import summary
 from submissions.policy import (
     applications_visible,
     can_view_document,
+    can_work_review_queue,
     documents_visible,
 )
+from submissions.templatetags.document_tags import packet_panel_context, summary_panel_context
 
 
 def _back(request, default: str):
@@ -107,6 +110,49 @@ def document_status(request, pk: int):
         "id": job.pk, "status": job.status, "label": str(job.get_status_display()), "pages": job.pages,
         "error": job.error, "download_url": reverse("document-download", args=[job.pk]) if job.is_done else None,
     })
+
+
+def _page_url(request, default: str) -> str:
+    """The page a panel sits on (where its forms come back to): the page htmx asked from, if it
+    is this site's, else `default`."""
+    htmx = getattr(request, "htmx", None)
+    current = htmx.current_url_abs_path if htmx else None
+    if current and url_has_allowed_host_and_scheme(current, allowed_hosts={request.get_host()}):
+        return current
+    return default
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def packet_panel(request, pk: int):
+    """The packet panel of an application, alone (htmx asks for it while its packet is being
+    built). The same checks as the pages it sits on: an application out of scope is a 404."""
+    actor = access.actor_of(request)
+    app = applications_visible(actor).filter(pk=pk).first()
+    if app is None:
+        raise Http404(_("No such application in your scope."))
+    page = reverse("applicant-application" if actor.is_applicant else "review-detail", args=[app.pk])
+    if not request.htmx:
+        return redirect(page)
+    return render(request, "submissions/packets/_packet_panel.html",
+                  packet_panel_context(actor, app, next_url=_page_url(request, page)))
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def summary_jobs(request):
+    """The county summary tables of the review queue's panel, alone (htmx asks for them while one
+    is being built): the actor's own, as on the queue page; for the review side only."""
+    actor = access.actor_of(request)
+    decision = can_work_review_queue(actor)  # the review pages' own rule
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    if not request.htmx:
+        return redirect("review-queue")
+    context = summary_panel_context(actor, calls=[], next_url=_page_url(request, reverse("review-queue")))
+    return render(request, "submissions/packets/_summary_jobs.html", context)
 
 
 @login_required

@@ -36,7 +36,6 @@ from decimal import Decimal
 from typing import Any, Iterable, Mapping
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -677,25 +676,30 @@ def attachment_upload(*, actor: Actor, application: Application, material, file,
                       now: dt.datetime | None = None) -> Attachment:
     """Check a file by its content (submissions.filing.uploads) and store it under a name the portal
     chooses, with its SHA-256. A refused file raises UploadRefused and stores nothing. The file
-    replaces the current one of the slot (the previous one stays on record, not current)."""
+    replaces the current one of the slot (the previous one stays on record, not current).
+
+    The file is written first, under its final random name, and the application's row is locked
+    afterwards for the database work only (no lock is held while a large file is written); if the
+    database part fails or the rule refuses under the lock, the written file is deleted."""
     from submissions.filing.uploads import check_upload
+    from submissions.stored_files import written_files
 
     now = now or timezone.now()
     _require(can_upload_attachment(actor, application, material))  # before reading the file
     checked = check_upload(file=file, filename=filename if filename is not None else getattr(file, "name", ""),
                            material=material)
-    stored_name = None
-    try:
+    attachment = Attachment(
+        application_id=application.pk, material=material, original_name=checked.name,
+        content_type=checked.content_type, size=checked.size, sha256=checked.sha256, uploaded_by=actor.user,
+        uploaded_at=now,
+    )
+    with written_files() as written:
+        file.seek(0)
+        written.save(attachment.file, checked.name, file)  # outside any transaction: no row is locked yet
         with transaction.atomic():
             app = Application.objects.select_for_update(of=("self",)).select_related("call__program").get(pk=application.pk)
-            _require(can_upload_attachment(actor, app, material))
-            attachment = Attachment(
-                application=app, material=material, original_name=checked.name, content_type=checked.content_type,
-                size=checked.size, sha256=checked.sha256, uploaded_by=actor.user, uploaded_at=now,
-            )
-            file.seek(0)
-            attachment.file.save(checked.name, file, save=False)
-            stored_name = attachment.file.name
+            _require(can_upload_attachment(actor, app, material))  # again, under the lock
+            attachment.application = app
             previous = list(app.attachments.filter(material=material, is_current=True).values_list("pk", flat=True))
             attachment.save()
             Attachment.objects.filter(pk__in=previous).update(is_current=False)
@@ -704,10 +708,6 @@ def attachment_upload(*, actor: Actor, application: Application, material, file,
                          organization=app.organization,
                          data={"material": material.code, "attachment": attachment.pk, "name": checked.name,
                                "size": checked.size, "sha256": checked.sha256, "replaces": previous})
-    except BaseException:
-        if stored_name:
-            default_storage.delete(stored_name)
-        raise
     return attachment
 
 

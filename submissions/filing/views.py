@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from portal import access, json_input
 from portal.audit_labels import action_label
@@ -229,6 +230,8 @@ def form_context(actor, app, spec=None):
         "member_form": MemberInviteForm(), "upload_form": UploadForm(), "conflicts": conflicts,
         "return_reasons": _reasons(app), "deadline": services.next_deadline(app),
         "is_lead": app.organization_id == actor.organization.pk,
+        "save_state": {"state": "saved", "css": "saved"},
+        "live_url": None if locked_all else reverse("applicant-score", args=[app.pk]),
     }
 
 
@@ -267,14 +270,33 @@ def application_edit(request, pk: int):
                   form_context(actor, as_seen_by_applicant(app), spec))
 
 
+SAVE_STATE_CSS = {"saved": "saved", "conflict": "conflict", "locked": "conflict", "refused": "error",
+                  "invalid": "error"}
+
+
+def _save_state_response(request, status: int, **save):
+    """The autosave's answer to htmx: the status line of the form (swapped in place), with the
+    draft's new version out of band after a save. The X-Save-State header tells the form's script
+    (applicant.js) what happened; a response without it (a sign-in page, a server error) is not
+    swapped in and the typed text stays kept in the browser."""
+    save["css"] = SAVE_STATE_CSS[save["state"]]
+    save["version_oob"] = save["state"] == "saved"
+    response = render(request, "submissions/applicant/_save_state.html", {"save": save}, status=status)
+    response["X-Save-State"] = save["state"]
+    return response
+
+
 @login_required
 @require_POST
+@vary_on_headers("HX-Request")
 def application_autosave(request, pk: int):
-    """Save the draft as it is being typed: the form's fields, or a JSON body
-    ``{"version", "data", "score_inputs"}`` as the API's PATCH takes it (read by portal.json_input:
-    NaN and Infinity are refused with a 400 and nothing is saved)."""
+    """Autosave of the form: the form's fields, or a JSON body ``{"version", "data", "score_inputs"}``
+    as the API's PATCH takes it (read by portal.json_input: NaN and Infinity are refused with a 400
+    and nothing is saved). To htmx (the form page) it answers with the status line partial; to other
+    callers (scripts, the tests) with JSON. Same checks, same service, same status codes."""
     actor = _require_applicant(request)
     app = _app_or_404(actor, pk)
+    partial = bool(getattr(request, "htmx", False))
     if request.content_type == "application/json":
         try:
             body = json_input.read_body(request)
@@ -290,23 +312,34 @@ def application_autosave(request, pk: int):
         outcome = services.application_save_draft(actor=actor, application=app, base_version=version, data=data,
                                                   score_inputs=inputs)
     except PermissionDenied as exc:
+        if partial:
+            return _save_state_response(request, 403, state="refused", detail=str(exc))
         return JsonResponse({"status": "refused", "detail": str(exc)}, status=403)
     except ValidationError as exc:
+        if partial:
+            return _save_state_response(request, 400, state="invalid", detail=" ".join(exc.messages))
         return JsonResponse({"status": "invalid", "detail": " ".join(exc.messages)}, status=400)
     saved = outcome.application
+    conflict_url = reverse("applicant-conflict", args=[saved.pk, outcome.conflict.pk]) if outcome.conflict else ""
     if outcome.saved:
+        saved_at = timezone.localtime(saved.updated_at).strftime("%H:%M:%S")
+        if partial:
+            return _save_state_response(request, 200, state="saved", at=saved_at, version=saved.version,
+                                        warnings=outcome.warnings)
         return JsonResponse({
-            "status": "saved", "version": saved.version,
-            "saved_at": timezone.localtime(saved.updated_at).strftime("%H:%M:%S"),
+            "status": "saved", "version": saved.version, "saved_at": saved_at,
             "self_score": None if saved.self_score is None else str(saved.self_score),
             "warnings": outcome.warnings,
         })
+    state = "conflict" if not outcome.locked else "locked"
+    if partial:
+        return _save_state_response(request, 409, state=state, detail=outcome.refused, conflict_url=conflict_url)
     who = saved.updated_by.display_name() if saved.updated_by else ""
     return JsonResponse({
-        "status": "conflict" if not outcome.locked else "locked",
+        "status": state,
         "detail": outcome.refused, "version": saved.version, "current_version": saved.version,
         "updated_by": who, "updated_at": timezone.localtime(saved.updated_at).strftime("%Y-%m-%d %H:%M:%S"),
-        "conflict_url": reverse("applicant-conflict", args=[saved.pk, outcome.conflict.pk]) if outcome.conflict else "",
+        "conflict_url": conflict_url,
         "locked": outcome.locked,
     }, status=409)
 
@@ -326,6 +359,7 @@ def application_score(request, pk: int):
     return render(request, "submissions/applicant/_self_score.html", {
         "calc": services.score_panel(spec, inputs), "spec": spec,
         "condition_rows": services.condition_rows(spec, figures),
+        "live_url": reverse("applicant-score", args=[app.pk]),  # the panel keeps following the figures
     })
 
 

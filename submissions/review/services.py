@@ -88,11 +88,16 @@ def _audit_review(*, actor: Actor, app: Application, action: str, comment: str =
                         comment=comment, data={"level": app.level, **(data or {})})
 
 
+def _may_review(actor: Actor, app: Application) -> None:
+    """May the actor work on the review file now (who, state, deadline)? Reads only."""
+    workflow.require(actor, app, "review")
+
+
 def _open_for_review(actor: Actor, application) -> Application:
     """Load, ask the workflow whether the actor may work on the review file now (who, state,
     deadline), and start the review if it has not started yet."""
     app = _load(application)
-    workflow.require(actor, app, "review")
+    _may_review(actor, app)
     if app.status == Status.SUBMITTED:
         workflow.fire(actor=actor, application=app, name="start_review")
     return app
@@ -290,27 +295,39 @@ def site_visit_record(*, actor: Actor, application, visit_date: dt.date, people:
                       photos: Sequence = ()) -> SiteVisit:
     """Record a site verification (现场核查): date, people, findings and photos (JPEG, PNG, WebP).
 
-    One transaction; the photos are written to storage inside it, and a failure of any step after
-    a photo was written (a refused check, a database error, ...) deletes the files written so far,
-    so a rolled-back record leaves no file behind."""
-    written: list = []
-    try:
-        with transaction.atomic():
-            return _site_visit_record(actor=actor, application=application, visit_date=visit_date, people=people,
-                                      findings=findings, photos=photos, written=written)
-    except BaseException:
-        for storage, name in written:
-            try:
-                storage.delete(name)
-            except OSError:  # pragma: no cover - the storage is gone; nothing more to clean
-                pass
-        raise
+    The rule, the fields and the photos are checked first (a refusal writes nothing); then the
+    photos are written to storage under their final random names, before any transaction, and only
+    then is the application locked for the rows (the visit, its photos, the review's start, the
+    audit). A failure of the database part deletes the photos written, so a rolled-back record
+    leaves no file behind and no lock is held while photos are written."""
+    from submissions.stored_files import written_files
 
-
-def _site_visit_record(*, actor: Actor, application, visit_date: dt.date, people: str, findings: str,
-                       photos: Sequence, written: list) -> SiteVisit:
-    app = _open_for_review(actor, application)
+    app = _load(application)
+    _may_review(actor, app)  # before a photo is read or written
     people, findings = (people or "").strip(), (findings or "").strip()
+    checked = _checked_visit(visit_date=visit_date, people=people, findings=findings, photos=photos)
+    rows = []
+    with written_files() as written:
+        for photo, kind, size, sha in checked:
+            row = SiteVisitPhoto(visit=SiteVisit(application=app), content_type=kind, size=size, sha256=sha,
+                                 original_name=(getattr(photo, "name", "") or "photo")[:255])
+            written.save(row.file, "photo", photo)  # outside any transaction: no row is locked yet
+            rows.append(row)
+        with transaction.atomic():
+            app = _open_for_review(actor, app)  # again, under the lock (and the review starts)
+            visit = SiteVisit.objects.create(application=app, level=app.level, visit_date=visit_date,
+                                             people=people[:300], findings=findings, recorded_by=actor.user)
+            for row in rows:
+                row.visit = visit
+                row.save()
+            _audit_review(actor=actor, app=app, action="site_visit", comment=findings,
+                          data={"visit": visit.pk, "date": visit_date.isoformat(), "people": people,
+                                "photos": len(rows)})
+    return visit
+
+
+def _checked_visit(*, visit_date: dt.date, people: str, findings: str, photos: Sequence) -> list:
+    """The fields and photos of a site verification, checked; raises ValidationError. Reads only."""
     errors = {}
     if not visit_date:
         errors["visit_date"] = _("Give the date of the visit.")
@@ -340,17 +357,7 @@ def _site_visit_record(*, actor: Actor, application, visit_date: dt.date, people
         checked.append((photo, kind, size, digest.hexdigest()))
     if errors:
         raise ValidationError(errors)
-    visit = SiteVisit.objects.create(application=app, level=app.level, visit_date=visit_date, people=people[:300],
-                                     findings=findings, recorded_by=actor.user)
-    for photo, kind, size, sha in checked:
-        row = SiteVisitPhoto(visit=visit, original_name=(getattr(photo, "name", "") or "photo")[:255],
-                             content_type=kind, size=size, sha256=sha)
-        row.file.save("photo", photo, save=False)
-        written.append((row.file.storage, row.file.name))
-        row.save()
-    _audit_review(actor=actor, app=app, action="site_visit", comment=findings,
-                  data={"visit": visit.pk, "date": visit_date.isoformat(), "people": people, "photos": len(checked)})
-    return visit
+    return checked
 
 
 # --- transitions -------------------------------------------------------------------------------

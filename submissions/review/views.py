@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from portal import access
 from portal.constants import RegionLevel
@@ -41,6 +42,7 @@ from submissions.policy import (
     applications_visible,
     can_view_application,
     can_view_review,
+    can_work_review_queue,
     conflict_declarations_visible,
     site_visits_visible,
 )
@@ -62,8 +64,9 @@ INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/gif", "imag
 
 
 def _review_side(actor) -> None:
-    if not (actor.is_bureau or actor.is_provincial or actor.is_operator):
-        raise PermissionDenied(_("The review pages are for the bureaus and the provincial department."))
+    decision = can_work_review_queue(actor)
+    if not decision:
+        raise PermissionDenied(decision.reason)
 
 
 def _get_app(actor, pk: int):
@@ -109,8 +112,19 @@ def _quota_panel(actor, calls) -> list:
 # --- queue ---------------------------------------------------------------------------------------
 
 
+def _wants_partial(request) -> bool:
+    """An htmx request for a part of the page (not a boosted link nor a history restore, which
+    want the whole page)."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
 @login_required
+@vary_on_headers("HX-Request")
 def queue(request):
+    """The queue. The filter form and the pager ask through htmx for the table only (with the
+    counts and quotas out of band) and push the URL; without JavaScript, the same GET gives the
+    whole page. The same checks and the same selector either way."""
     actor = request.actor
     _review_side(actor)
     params = QueueParams.from_query(request.GET)
@@ -121,7 +135,8 @@ def queue(request):
     query.pop("page", None)
     status_query = query.copy()
     status_query.pop("status", None)
-    return render(request, "submissions/review/queue.html", {
+    template = "submissions/review/_queue_partial.html" if _wants_partial(request) else "submissions/review/queue.html"
+    return render(request, template, {
         "queue": result,
         "options": options,
         "params": params,

@@ -1,14 +1,21 @@
 """Panels of the documents built in tasks: the packet of an application (its detail pages, applicant
 and review side) and the county summary tables (the review queue). Each asks portal.access and
-costs a constant number of queries."""
+costs a constant number of queries.
+
+While a document of a panel is waiting or being built, the panel asks for itself again (htmx,
+``hx-trigger="load delay:…"``, see ``poll_seconds``) from its partial URL (views_packets.packet_panel,
+views_packets.summary_panel), which builds the same context with the same checks; a panel whose
+documents are all ready or failed stops asking."""
 
 from __future__ import annotations
 
 from django import template
+from django.utils import timezone
 
 from portal import access
 from portal.constants import RegionLevel
-from submissions.constants import DocumentKind
+from submissions.constants import DocumentKind, DocumentStatus
+from submissions.documents.packet import latest_packet
 from submissions.policy import (
     can_request_packet,
     can_view_application,
@@ -17,18 +24,31 @@ from submissions.policy import (
 
 register = template.Library()
 
+WAITING = (DocumentStatus.PENDING, DocumentStatus.RUNNING)
+
 
 def _actor(context):
     request = context.get("request")
     return access.actor_of(request) if request is not None else access.ANONYMOUS
 
 
-@register.inclusion_tag("submissions/packets/_packet_panel.html", takes_context=True)
-def packet_panel(context, app):
-    from submissions.documents.packet import latest_packet
+def poll_seconds(jobs, now=None) -> int | None:
+    """How long a panel waits before asking again: often at first, then less often (a job left
+    pending by a stopped worker must not have every open page asking every 2 s for hours).
+    None: nothing is waiting, the panel stops asking."""
+    waiting = [j for j in jobs if j is not None and j.status in WAITING]
+    if not waiting:
+        return None
+    now = now or timezone.now()
+    age = min((now - j.requested_at).total_seconds() for j in waiting)
+    if age < 120:
+        return 2
+    if age < 900:
+        return 5
+    return 30
 
-    actor = _actor(context)
-    request = context.get("request")
+
+def packet_panel_context(actor, app, *, next_url: str, csrf_token=None) -> dict:
     visible = can_view_application(actor, app)
     job = latest_packet(actor, app) if visible else None
     current = app.current_receipt() if job is not None else None
@@ -38,15 +58,13 @@ def packet_panel(context, app):
         # built from an earlier receipt (the application was resubmitted since)
         "stale": job is not None and current is not None and job.receipt_id != current.pk,
         "can_request": can_request_packet(actor, app) if visible else visible,
-        "next": request.get_full_path() if request is not None else "",
-        "csrf_token": context.get("csrf_token"),
+        "next": next_url,
+        "poll": poll_seconds([job]),
+        "csrf_token": csrf_token,
     }
 
 
-@register.inclusion_tag("submissions/packets/_summary_panel.html", takes_context=True)
-def summary_panel(context, calls, selected=None):
-    actor = _actor(context)
-    request = context.get("request")
+def summary_panel_context(actor, calls, selected=None, *, next_url: str, csrf_token=None) -> dict:
     shown = actor.is_bureau or actor.is_provincial or actor.is_operator
     can_request = bool(actor.is_bureau and actor.region is not None and actor.region.level == RegionLevel.COUNTY)
     jobs = list(documents_visible(actor).filter(kind=DocumentKind.COUNTY_SUMMARY)
@@ -58,6 +76,23 @@ def summary_panel(context, calls, selected=None):
         "selected": selected,
         "jobs": jobs,
         "county": actor.region if can_request else None,
-        "next": request.get_full_path() if request is not None else "",
-        "csrf_token": context.get("csrf_token"),
+        "next": next_url,
+        "poll": poll_seconds(jobs),
+        "csrf_token": csrf_token,
     }
+
+
+@register.inclusion_tag("submissions/packets/_packet_panel.html", takes_context=True)
+def packet_panel(context, app):
+    request = context.get("request")
+    return packet_panel_context(_actor(context), app,
+                                next_url=request.get_full_path() if request is not None else "",
+                                csrf_token=context.get("csrf_token"))
+
+
+@register.inclusion_tag("submissions/packets/_summary_panel.html", takes_context=True)
+def summary_panel(context, calls, selected=None):
+    request = context.get("request")
+    return summary_panel_context(_actor(context), calls, selected,
+                                 next_url=request.get_full_path() if request is not None else "",
+                                 csrf_token=context.get("csrf_token"))

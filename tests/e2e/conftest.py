@@ -35,6 +35,35 @@ def page(browser, artifacts_dir):
     context.close()
 
 
+@pytest.fixture
+def laptop(browser):
+    """Open pages as on a 1366×768 laptop screen (the screenshots of the htmx tests are taken at that
+    size): `laptop()` gives a new page in a context of its own (its own cookies and storage)."""
+    contexts = []
+
+    def open_page(**options):
+        context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
+                                      viewport={"width": 1366, "height": 768}, **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def mark_page(page) -> None:
+    """Mark the loaded document: `page_was_reloaded` tells whether it was replaced since (a reload or
+    a navigation), i.e. whether an update came without one."""
+    page.evaluate("() => { window.__sameDocument = true; }")
+
+
+def page_was_reloaded(page) -> bool:
+    return not page.evaluate("() => window.__sameDocument === true")
+
+
 def login(page, live_server, username, password):
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", username)

@@ -8,10 +8,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from submissions.review import services as review
-
-from submissions.filing import services
 from submissions.constants import Status
+from submissions.filing import services
+from submissions.review import services as review
 from tests.submissions.test_applicant_support import (  # noqa: F401 - fixtures
     DEADLINE,
     actor,

@@ -18,25 +18,3 @@
   tick();
   setInterval(tick, 30000);
 })();
-
-// Documents built by a worker (packets, summary tables): while one is waiting or being built, ask
-// its status every few seconds and reload the page once it is done or failed.
-(function () {
-  var waiting = Array.prototype.filter.call(document.querySelectorAll("[data-status-url]"), function (el) {
-    return el.dataset.status === "pending" || el.dataset.status === "running";
-  });
-  if (!waiting.length) return;
-  var tries = 0;
-  function poll() {
-    tries += 1;
-    Promise.all(waiting.map(function (el) {
-      return fetch(el.dataset.statusUrl, {headers: {"Accept": "application/json"}, credentials: "same-origin"})
-        .then(function (r) { return r.ok ? r.json() : null; }).catch(function () { return null; });
-    })).then(function (rows) {
-      var changed = rows.some(function (row, i) { return row && row.status !== waiting[i].dataset.status; });
-      if (changed) { window.location.reload(); return; }
-      if (tries < 200) setTimeout(poll, tries < 10 ? 2000 : 6000);
-    });
-  }
-  setTimeout(poll, 2000);
-})();

@@ -1,24 +1,25 @@
-// The application form: autosave with a visible saved / conflict indicator, a copy of unsaved
-// changes kept in this browser (a closed tab or a lost connection loses nothing), the live
-// self-score (the server scores; nothing is computed here) and uploads with a progress bar.
+// The application form. htmx sends the autosave (hx-post on the form, after a pause in typing) and
+// swaps in the status line the server renders (saved at …, or the conflict notice with its link),
+// with the draft's new version out of band; htmx also asks the server for the live self-score
+// (hx-post on #score-body). What stays here is what only the browser can do: a copy of unsaved
+// changes kept in this browser (a closed tab or a lost connection loses nothing) and the offer to
+// restore it, the warning before leaving with unsaved changes, retrying when offline, holding
+// further saves after a conflict (the text stays here and in the server's conflict record), the
+// rows of the target table, and uploads with a progress bar.
 (function () {
   "use strict";
-
-  function post(url, body, headers) {
-    return fetch(url, {method: "POST", body: body, credentials: "same-origin",
-                       headers: Object.assign({"X-Requested-With": "fetch"}, headers || {})});
-  }
 
   // ---------------------------------------------------------------- the form
   var form = document.getElementById("application-form");
   if (form && !form.hasAttribute("data-readonly")) initForm(form);
 
   function initForm(form) {
-    var state = document.getElementById("save-state");
-    var t = state ? state.dataset : {};
-    var versionInput = form.querySelector("input[name=version]");
     var key = "portal-draft-" + form.dataset.app;
-    var edits = 0, savedEdits = 0, saving = false, blocked = false, timer = null, scoreTimer = null, retry = null;
+    var edits = 0, savedEdits = 0, sending = 0, blocked = false, retry = null;
+
+    function state() { return document.getElementById("save-state"); }
+    function t(name) { var s = state(); return s ? s.dataset[name] || "" : ""; }
+    function version() { return document.getElementById("draft-version"); }
 
     function fields() {
       var out = {};
@@ -30,104 +31,92 @@
       return out;
     }
 
-    function show(kind, text, extra) {
-      if (!state) return;
-      state.className = "save-state " + kind;
-      state.textContent = text;
-      if (extra) state.appendChild(extra);
+    function show(kind, text) {
+      var s = state();
+      if (!s) return;
+      s.className = "save-state " + kind;
+      s.textContent = text;
     }
 
     function backup() {
       try {
-        localStorage.setItem(key, JSON.stringify({version: versionInput.value, at: Date.now(), fields: fields()}));
+        localStorage.setItem(key, JSON.stringify({version: version().value, at: Date.now(), fields: fields()}));
       } catch (e) { /* storage full or disabled: the server copy still counts */ }
     }
 
     function clearBackup() { try { localStorage.removeItem(key); } catch (e) {} }
 
-    function body() {
-      var data = new FormData(form);
-      data.set("version", versionInput.value);
-      return data;
-    }
-
-    function showWarnings(warnings) {
+    function showWarnings() {
       form.querySelectorAll("[data-error-for]").forEach(function (el) { el.textContent = ""; });
-      Object.keys(warnings || {}).forEach(function (path) {
-        var el = form.querySelector('[data-error-for="' + path + '"]');
-        if (el) el.textContent = warnings[path];
+      var s = state();
+      if (!s) return;
+      s.querySelectorAll(".save-warnings [data-for]").forEach(function (li) {
+        var el = form.querySelector('[data-error-for="' + li.dataset.for + '"]');
+        if (el) el.textContent = li.textContent;
       });
     }
 
-    function save() {
-      clearTimeout(timer);
-      if (blocked) return;
-      if (saving) { timer = setTimeout(save, 500); return; }
-      if (savedEdits === edits) return;
-      saving = true;
-      var upTo = edits;
-      show("saving", t.tSaving);
-      post(form.dataset.autosave, body()).then(function (r) {
-        return r.json().then(function (data) { return {status: r.status, data: data}; });
-      }).then(function (res) {
-        saving = false;
-        var data = res.data;
-        if (res.status === 200) {
-          versionInput.value = data.version;
-          form.dataset.version = data.version;
-          savedEdits = upTo;
-          showWarnings(data.warnings);
-          if (savedEdits === edits) { clearBackup(); show("saved", t.tSavedAt + " " + data.saved_at); }
-          else { backup(); schedule(); }
-        } else if (res.status === 409) {
-          blocked = true;
-          backup();
-          var a = document.createElement("a");
-          a.href = data.conflict_url || "#";
-          a.textContent = " " + t.tCompare;
-          show("conflict", (data.status === "locked" ? data.detail : t.tConflict) + " ", a);
-        } else {
-          backup();
-          show("error", t.tError + " " + (data.detail || res.status));
-        }
-      }).catch(function () {
-        saving = false;
+    function saveNow() { if (!blocked) htmx.trigger(form, "save-now"); }
+
+    // events of the autosave request (htmx sets detail.elt to the element an event is fired on,
+    // the status line for htmx:beforeSwap; requestConfig.elt is the element that sent the request)
+    function own(e) { return !!(e.detail && e.detail.requestConfig && e.detail.requestConfig.elt === form); }
+    function saveState(xhr) { return xhr && xhr.getResponseHeader("X-Save-State"); }
+
+    form.addEventListener("htmx:beforeRequest", function (e) {
+      if (!own(e)) return;
+      if (blocked) { e.preventDefault(); return; }  // after a conflict nothing more is sent over it
+      sending = edits;
+      show("saving", t("tSaving"));
+    });
+    // The status line is swapped in for every answer of the autosave (409 and 4xx included), never
+    // for anything else (a sign-in page after the session ended, a server error page). No answer to
+    // an autosave replaces the page (django-htmx's debug helper shows error pages in DEBUG).
+    form.addEventListener("htmx:beforeOnLoad", function (e) {
+      if (own(e)) e.stopPropagation();
+    });
+    form.addEventListener("htmx:beforeSwap", function (e) {
+      if (!own(e)) return;
+      var known = !!saveState(e.detail.xhr);
+      e.detail.shouldSwap = known;
+      e.detail.isError = !known;
+    });
+    form.addEventListener("htmx:afterRequest", function (e) {
+      if (!own(e)) return;
+      var xhr = e.detail.xhr, result = saveState(xhr);
+      if (!xhr || !xhr.status) return;  // no answer at all: htmx:sendError below
+      if (result === "saved") {
+        savedEdits = sending;
+        showWarnings();
+        if (savedEdits === edits) clearBackup();
+        else { backup(); show("unsaved", t("tUnsaved")); }  // typed meanwhile: the next save is on its way
+      } else if (result === "conflict" || result === "locked") {
+        blocked = true;
         backup();
-        show("offline", t.tOffline);
-        clearTimeout(retry);
-        retry = setTimeout(save, 5000);
-      });
-    }
-
-    function schedule() {
-      clearTimeout(timer);
-      timer = setTimeout(save, 1200);
-    }
-
-    function score() {
-      clearTimeout(scoreTimer);
-      scoreTimer = setTimeout(function () {
-        post(form.dataset.score, body()).then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
-          .then(function (html) {
-            var target = document.getElementById("score-body");
-            if (target) target.outerHTML = html;
-          }).catch(function () { /* keep the last score shown */ });
-      }, 300);
-    }
+      } else {
+        backup();
+        if (!result) show("error", t("tLost") + " (" + xhr.status + ")");  // the status line was not swapped
+      }
+    });
+    form.addEventListener("htmx:sendError", function (e) {
+      if (!own(e)) return;
+      backup();
+      show("offline", t("tOffline"));
+      clearTimeout(retry);
+      retry = setTimeout(saveNow, 5000);
+    });
 
     function changed(e) {
       if (!e.target.name || e.target.name === "version") return;
       edits += 1;
-      if (!blocked) show("unsaved", t.tUnsaved);
+      if (!blocked) show("unsaved", t("tUnsaved"));
       backup();
-      schedule();
-      if (e.target.hasAttribute("data-live")) score();
     }
 
     form.addEventListener("input", changed);
     form.addEventListener("change", changed);
-    form.addEventListener("submit", function (e) { e.preventDefault(); edits += 1; save(); });
-    window.addEventListener("online", function () { if (!blocked) save(); });
+    form.addEventListener("submit", function () { edits += 1; });  // "Save now": htmx sends it
+    window.addEventListener("online", saveNow);
     window.addEventListener("beforeunload", function (e) {
       if (edits !== savedEdits && !blocked) { backup(); e.preventDefault(); e.returnValue = ""; }
     });
@@ -140,11 +129,11 @@
           return current[name] !== undefined && current[name] !== kept.fields[name];
         });
         if (!differs) clearBackup();
-        else if (state) {
+        else if (state()) {
           var restore = document.createElement("button"), discard = document.createElement("button");
           restore.type = discard.type = "button";
-          restore.textContent = t.tRestoreButton;
-          discard.textContent = t.tDiscardButton;
+          restore.textContent = t("tRestoreButton");
+          discard.textContent = t("tDiscardButton");
           restore.addEventListener("click", function () {
             Object.keys(kept.fields).forEach(function (name) {
               var el = form.elements[name];
@@ -154,15 +143,16 @@
               } else if (el.type === "checkbox") { el.checked = kept.fields[name] === "1"; }
               else { el.value = kept.fields[name]; }
             });
-            versionInput.value = kept.version;  // an older base version makes the server compare, not overwrite
+            version().value = kept.version;  // an older base version makes the server compare, not overwrite
             edits += 1;
-            save();
-            score();
+            saveNow();
+            var score = document.getElementById("score-body");
+            if (score) htmx.trigger(score, "score-now");
           });
-          discard.addEventListener("click", function () { clearBackup(); show("saved", t.tSaved); });
-          show("conflict", t.tRestore + " ");
-          state.appendChild(restore);
-          state.appendChild(discard);
+          discard.addEventListener("click", function () { clearBackup(); show("saved", t("tSaved")); });
+          show("conflict", t("tRestore") + " ");
+          state().appendChild(restore);
+          state().appendChild(discard);
         }
       }
     } catch (e) { /* nothing kept */ }
