@@ -10,8 +10,8 @@ from portal.access import ALLOW, Actor, Decision, deny, region_within
 from portal.constants import OrgKind
 from portal.models import Organization, Region
 
-from .constants import CallStatus
-from .models import Call
+from .constants import CallStatus, StageLevel
+from .models import Call, Stage, StageExtension
 
 # --- Calls (programs) ------------------------------------------------------------------
 
@@ -96,10 +96,45 @@ def can_grant_quota_exception(actor: Actor, call) -> Decision:
     return _province_staff_of(actor, call.province_id)
 
 
+def can_extend_deadlines(actor: Actor) -> Decision:
+    """The provincial department extends stage deadlines (of its own province: `can_extend_stage`)."""
+    if actor.is_provincial:
+        return ALLOW
+    return deny(_("Only the provincial department extends deadlines."))
+
+
 def can_extend_stage(actor: Actor, stage) -> Decision:
-    if actor.is_operator:
-        return deny(_("Only the provincial department extends deadlines."))
+    decision = can_extend_deadlines(actor)
+    if not decision:
+        return decision
     return _province_staff_of(actor, stage.call.province_id)
+
+
+def stages_visible_for_review(actor: Actor):
+    """The bureau and province stages (not the applicants') whose deadlines the actor follows: those
+    of its province's calls; a bureau only the stages of its own level; operators all."""
+    qs = Stage.objects.select_related("call", "region").exclude(level=StageLevel.APPLICANT)
+    if actor.is_operator:
+        return qs
+    if actor.region is None:
+        return qs.none()
+    qs = qs.filter(call__province_id=actor.province_id)
+    if actor.is_bureau:
+        return qs.filter(level=actor.level)
+    if actor.is_provincial:
+        return qs
+    return qs.none()
+
+
+def stage_extensions_visible(actor: Actor):
+    """The province's deadline extensions: the staff of the province (bureaus and department) read
+    those of its calls, operators all, applicants none (a bureau's extension is not theirs to see)."""
+    qs = StageExtension.objects.select_related("stage__call", "region", "granted_by")
+    if actor.is_operator:
+        return qs
+    if not (actor.is_bureau or actor.is_provincial) or actor.region is None:
+        return qs.none()
+    return qs.filter(stage__call__province_id=actor.province_id)
 
 
 def can_publish_results(actor: Actor, call) -> Decision:

@@ -133,6 +133,12 @@ def display_copy(app, **fields):
     return shown
 
 
+def as_seen_by(actor: Actor, app):
+    """The application as `actor` sees it: the applicant's side without unpublished decisions, the
+    review side as it is."""
+    return as_seen_by_applicant(app) if actor.is_applicant else app
+
+
 def as_seen_by_applicant(app):
     """The application for display on the applicant's side: itself when nothing is withheld, else a
     copy (never saved) showing the status and last action the applicant sees."""

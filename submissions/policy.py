@@ -55,6 +55,57 @@ def can_work_review_queue(actor: Actor) -> Decision:
     return deny(_("The review pages are for the bureaus and the provincial department."))
 
 
+def can_recommend_at_all(actor: Actor) -> Decision:
+    """Bureaus recommend within their quota (the province decides; it does not recommend)."""
+    if actor.is_bureau:
+        return ALLOW
+    return deny(_("Only the reviewing bureaus recommend."))
+
+
+def quota_region_of(actor: Actor) -> Region | None:
+    """The region whose quota a recommending bureau spends (None for everyone else)."""
+    return actor.region if can_recommend_at_all(actor) and actor.region is not None else None
+
+
+def quota_regions_visible(actor: Actor, call) -> tuple[list[Region], list[Region]]:
+    """The (cities, counties) whose quota use for `call` the actor may read: the province's staff
+    and operators all of the call's province, a city bureau its city and counties, a county bureau
+    itself; nobody another province's."""
+    own = actor.region
+    if actor.is_operator or (actor.is_provincial and own is not None and own.province_id == call.province_id):
+        return (list(Region.objects.filter(province_id=call.province_id, level=RegionLevel.CITY).order_by("code")),
+                list(Region.objects.filter(province_id=call.province_id, level=RegionLevel.COUNTY)
+                     .select_related("city").order_by("code")))
+    if not actor.is_bureau or own is None or own.province_id != call.province_id:
+        return [], []
+    if own.level == RegionLevel.CITY:
+        return [own], list(Region.objects.filter(city_id=own.pk, level=RegionLevel.COUNTY).order_by("code"))
+    return [], [own]
+
+
+def quota_exceptions_visible(actor: Actor):
+    """Extra places granted by the province: for the staff whose region scope holds the region."""
+    qs = m.QuotaException.objects.select_related("call", "region", "granted_by")
+    if actor.is_operator:
+        return qs
+    if not (actor.is_bureau or actor.is_provincial):
+        return qs.none()
+    return qs.filter(region_q(actor, "region"))
+
+
+def can_make_summary_tables(actor: Actor) -> Decision:
+    """The county summary table (推荐申报汇总表) is made by the county bureau that recommends."""
+    if actor.is_bureau and actor.region is not None and actor.region.level == RegionLevel.COUNTY:
+        return ALLOW
+    return deny(_("The summary table is made by the county bureau that recommends."))
+
+
+def application_page_name(actor: Actor, app) -> str:
+    """Which page shows an application to the actor: the review file on the review side, else the
+    applicant's page."""
+    return "review-detail" if can_view_review(actor, app) else "applicant-application"
+
+
 def _is_lead(actor: Actor, app) -> bool:
     return actor.is_applicant and actor.organization is not None and app.organization_id == actor.organization.pk
 
@@ -331,8 +382,9 @@ def can_request_packet(actor: Actor, app) -> Decision:
 def can_request_summary(actor: Actor, call, region: Region) -> Decision:
     if not actor.is_authenticated or actor.membership is None:
         return deny(_("Please sign in."))
-    if not actor.is_bureau or actor.region is None or actor.region.level != RegionLevel.COUNTY:
-        return deny(_("The summary table is made by the county bureau that recommends."))
+    decision = can_make_summary_tables(actor)
+    if not decision:
+        return decision
     if region.pk != actor.region.pk:
         return deny(_("A county bureau makes the summary table of its own county only."))
     if call.province_id != region.province_id:

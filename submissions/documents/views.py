@@ -22,6 +22,7 @@ from submissions.constants import DocumentStatus
 from submissions.documents import packet as packets
 from submissions.documents import summary
 from submissions.policy import (
+    application_page_name,
     applications_visible,
     can_view_document,
     can_work_review_queue,
@@ -71,7 +72,7 @@ def packet_request(request, pk: int):
     app = applications_visible(actor).filter(pk=pk).first()
     if app is None:
         raise Http404(_("No such application in your scope."))
-    default = reverse("applicant-application" if actor.is_applicant else "review-detail", args=[app.pk])
+    default = reverse(application_page_name(actor, app), args=[app.pk])
     try:
         job = packets.packet_request(actor=actor, application=app)
     except (PermissionDenied, ValidationError) as exc:
@@ -132,7 +133,7 @@ def packet_panel(request, pk: int):
     app = applications_visible(actor).filter(pk=pk).first()
     if app is None:
         raise Http404(_("No such application in your scope."))
-    page = reverse("applicant-application" if actor.is_applicant else "review-detail", args=[app.pk])
+    page = reverse(application_page_name(actor, app), args=[app.pk])
     if not request.htmx:
         return redirect(page)
     return render(request, "submissions/packets/_packet_panel.html",

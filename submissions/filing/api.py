@@ -37,12 +37,12 @@ from rest_framework.response import Response
 from portal import access
 from programs.policy import calls_visible
 from submissions.constants import MemberRole
-from submissions.embargo import as_seen_by_applicant
+from submissions.embargo import as_seen_by
 from submissions.filing import services
 from submissions.filing.uploads import UploadRefused, attachment_response
 from submissions.forms import form_spec
 from submissions.models import Attachment
-from submissions.policy import can_start_application, can_view_attachment
+from submissions.policy import can_follow_applications, can_start_application, can_view_attachment
 
 # --- serializers ----------------------------------------------------------------------------------
 
@@ -103,8 +103,8 @@ class ApplicationListSerializer(serializers.Serializer):
 
     def to_representation(self, instance):
         actor = self.context.get("actor")
-        if actor is not None and actor.is_applicant:  # a decision shows once the result list is published
-            instance = as_seen_by_applicant(instance)
+        if actor is not None:  # a decision shows the applicant once the result list is published
+            instance = as_seen_by(actor, instance)
         return super().to_representation(instance)
 
     def get_role(self, obj) -> str:
@@ -215,8 +215,9 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def _actor(self):
         actor = access.actor_of(self.request)
-        if not actor.is_applicant:
-            raise PermissionDenied(_("Only applicant organizations do this."))
+        decision = can_follow_applications(actor)
+        if not decision:
+            raise PermissionDenied(decision.reason)
         return actor
 
     def _out(self, app, code=status.HTTP_200_OK):

@@ -48,6 +48,7 @@ from submissions.models import Attachment
 from submissions.policy import (
     applications_visible,
     can_edit_application,
+    can_follow_applications,
     can_manage_application_members,
     can_start_application,
     can_upload_attachment,
@@ -63,8 +64,9 @@ def _actor(request):
 
 def _require_applicant(request):
     actor = _actor(request)
-    if not actor.is_applicant:
-        raise PermissionDenied(_("These pages are for applicant organizations."))
+    decision = can_follow_applications(actor)
+    if not decision:
+        raise PermissionDenied(decision.reason)
     return actor
 
 

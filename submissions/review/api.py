@@ -23,11 +23,10 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from portal import access
-from portal.constants import RegionLevel
 from portal.json_input import TextOrNumberField
 from portal.models import Organization, Region
 from programs.models import Call, Stage
-from programs.policy import calls_visible, can_view_call
+from programs.policy import calls_visible, can_view_call, stage_extensions_visible
 from submissions.constants import Level, Status
 from submissions.deadlines import bureau_deadline
 from submissions.embargo import application_timeline, published_results
@@ -42,7 +41,10 @@ from submissions.policy import (
     applications_visible,
     can_view_application,
     can_view_review,
+    can_work_review_queue,
     conflict_declarations_visible,
+    quota_exceptions_visible,
+    quota_regions_visible,
     review_applications_visible,
 )
 from submissions.quotas import quota_region_for, quota_status, quota_statuses
@@ -484,21 +486,12 @@ class QuotaViewSet(viewsets.GenericViewSet):
                    responses=QuotaStatusSerializer(many=True))
     def list(self, request):
         actor = _actor(request)
-        if not (actor.is_bureau or actor.is_provincial or actor.is_operator):
+        if not can_work_review_queue(actor):
             raise PermissionDenied()
         call = Call.objects.filter(code=request.query_params.get("call", "")).first()
         if call is None or not can_view_call(actor, call):
             raise NotFound()
-        own = actor.region
-        if actor.is_operator or actor.is_provincial:
-            if not actor.is_operator and own.province_id != call.province_id:
-                return Response([])
-            cities = Region.objects.filter(province_id=call.province_id, level=RegionLevel.CITY)
-            counties = Region.objects.filter(province_id=call.province_id, level=RegionLevel.COUNTY)
-        elif own.level == RegionLevel.CITY:
-            cities, counties = [own], Region.objects.filter(city_id=own.pk, level=RegionLevel.COUNTY)
-        else:
-            cities, counties = [], [own]
+        cities, counties = quota_regions_visible(actor, call)
         rows = quota_statuses(calls=[call], regions=list(cities), level=Level.CITY) + quota_statuses(
             calls=[call], regions=list(counties), level=Level.COUNTY)
         return Response(QuotaStatusSerializer([r for r in rows if r.quota or r.used], many=True).data)
@@ -523,12 +516,7 @@ class QuotaExceptionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, view
 
     def get_queryset(self):
         actor = _actor(self.request)
-        qs = QuotaException.objects.select_related("call", "region", "granted_by").order_by("-granted_at")
-        if actor.is_operator:
-            return qs
-        if not (actor.is_bureau or actor.is_provincial):
-            return qs.none()
-        return qs.filter(access.region_q(actor, "region"))
+        return quota_exceptions_visible(actor).order_by("-granted_at")
 
     def create(self, request, *args, **kwargs):
         data = self.get_serializer(data=request.data)
@@ -562,12 +550,7 @@ class StageExtensionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, view
 
     def get_queryset(self):
         actor = _actor(self.request)
-        qs = StageExtension.objects.select_related("stage__call", "region", "granted_by").order_by("-granted_at")
-        if actor.is_operator:
-            return qs
-        if not actor.is_authenticated or actor.region is None:
-            return qs.none()
-        return qs.filter(stage__call__province_id=actor.province_id)
+        return stage_extensions_visible(actor).order_by("-granted_at")
 
     def create(self, request, *args, **kwargs):
         data = self.get_serializer(data=request.data)

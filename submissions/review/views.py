@@ -25,25 +25,31 @@ from portal import access
 from portal.constants import RegionLevel
 from portal.models import Region
 from programs.policy import (
+    can_extend_deadlines,
     can_grant_quota_exception,
     can_publish_results,
     can_view_call,
+    stages_visible_for_review,
 )
+from programs.selectors import catalogue
 from submissions import workflow
 from submissions.constants import Level, Status
 from submissions.deadlines import bureau_deadline
 from submissions.embargo import (
     application_timeline,
-    as_seen_by_applicant,
+    as_seen_by,
     published_results,
 )
 from submissions.models import Attachment, SiteVisitPhoto
 from submissions.policy import (
     applications_visible,
+    can_recommend_at_all,
     can_view_application,
     can_view_review,
     can_work_review_queue,
     conflict_declarations_visible,
+    quota_region_of,
+    quota_regions_visible,
     site_visits_visible,
 )
 from submissions.quotas import quota_region_for, quota_status, quota_statuses
@@ -104,9 +110,10 @@ def _run(request, fn, success: str, **kwargs) -> bool:
 
 
 def _quota_panel(actor, calls) -> list:
-    if not actor.is_bureau or actor.region is None or not calls:
+    region = quota_region_of(actor)
+    if region is None or not calls:
         return []
-    return [s for s in quota_statuses(calls=calls[:10], regions=[actor.region], level=actor.level) if s.quota]
+    return [s for s in quota_statuses(calls=calls[:10], regions=[region], level=actor.level) if s.quota]
 
 
 # --- queue ---------------------------------------------------------------------------------------
@@ -146,7 +153,7 @@ def queue(request):
         "sorts": [("-submitted", _("Newest submitted")), ("submitted", _("Oldest submitted")),
                   ("-score", _("Highest score")), ("score", _("Lowest score")), ("name", _("Name")),
                   ("-updated", _("Last changed"))],
-        "can_recommend": actor.is_bureau,
+        "can_recommend": bool(can_recommend_at_all(actor)),
         "now": timezone.now(),
     })
 
@@ -448,7 +455,7 @@ def timeline(request, pk: int):
         raise Http404(decision.reason)
     published = app.call_id and _published(app.call)
     return render(request, "submissions/review/timeline.html", {
-        "app": as_seen_by_applicant(app) if actor.is_applicant else app,
+        "app": as_seen_by(actor, app),
         "timeline": list(application_timeline(actor, app)),
         "published": published,
         "review_side": bool(can_view_review(actor, app)),
@@ -507,11 +514,9 @@ def sign_off(request):
 
 
 def _calls_of_province(actor):
-    from programs.selectors import catalogue
-
     region = actor.region
     qs = catalogue(actor)
-    if region is not None and not actor.is_operator:
+    if region is not None and not access.can_operate_platform(actor):  # operators: every province
         qs = qs.filter(province_id=region.province_id)
     return list(qs.filter(quotas__isnull=False).distinct().order_by("-year", "code"))
 
@@ -540,17 +545,8 @@ def quotas(request):
         return redirect(f"{reverse('review-quotas')}?call={call.pk}")
     rows = []
     regions_for_exceptions = []
-    if call is not None and actor.region is not None:
-        own = actor.region
-        if actor.is_provincial or actor.is_operator:
-            cities = list(Region.objects.filter(province_id=call.province_id, level=RegionLevel.CITY).order_by("code"))
-            counties = list(Region.objects.filter(province_id=call.province_id, level=RegionLevel.COUNTY)
-                            .select_related("city").order_by("code"))
-        elif own.level == RegionLevel.CITY:
-            cities = [own]
-            counties = list(Region.objects.filter(city_id=own.pk, level=RegionLevel.COUNTY).order_by("code"))
-        else:
-            cities, counties = [], [own]
+    if call is not None:
+        cities, counties = quota_regions_visible(actor, call)
         rows = [s for s in quota_statuses(calls=[call], regions=cities, level=Level.CITY)
                 + quota_statuses(calls=[call], regions=counties, level=Level.COUNTY) if s.quota or s.used]
         regions_for_exceptions = cities + counties
@@ -592,18 +588,13 @@ def deadlines(request):
             messages.success(request, _("The deadline has been extended; the users concerned are notified."))
         return redirect("review-deadlines")
     region = actor.region
-    stages = Stage.objects.select_related("call", "region").exclude(level="applicant")
-    if not actor.is_operator and region is not None:
-        stages = stages.filter(call__province_id=region.province_id)
-    if actor.is_bureau:
-        stages = stages.filter(level=actor.level)
-    stages = list(stages.filter(call__status="published").order_by("call__code", "order")[:200])
+    stages = list(stages_visible_for_review(actor).filter(call__status="published").order_by("call__code", "order")[:200])
     book = DeadlineBook({s.call_id for s in stages})
     rows = []
     for s in stages:
-        mine = book.deadline(s.call_id, s.level, region) if actor.is_bureau and region else None
+        mine = book.deadline(s.call_id, s.level, region) if s.level == actor.level and region else None
         rows.append({"stage": s, "mine": mine, "extensions": book.extensions.get(s.pk, [])})
-    can_extend = actor.is_provincial
+    can_extend = bool(can_extend_deadlines(actor))
     regions = list(Region.objects.filter(province_id=region.province_id).exclude(level=RegionLevel.PROVINCE)
                    .order_by("code")) if can_extend and region else []
     return render(request, "submissions/review/deadlines.html", {

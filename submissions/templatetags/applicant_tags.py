@@ -4,10 +4,10 @@ applications under way, and the links to 我的政策 / 我的业务 (a constant
 from django import template
 
 from portal import access
-from portal.constants import Role
 from submissions.constants import Status
 from submissions.embargo import as_seen_by_applicant
 from submissions.filing import services
+from submissions.policy import can_follow_applications
 
 register = template.Library()
 
@@ -17,7 +17,7 @@ def applicant_home(context):
     request = context.get("request")
     actor = context.get("actor") or (access.actor_of(request) if request is not None else access.ANONYMOUS)
     drafts, returned, in_review = [], [], []
-    if actor.is_applicant:
+    if can_follow_applications(actor):
         live = services.applications_for_list(actor).exclude(  # by the status the applicant sees
             applicant_status__in=[Status.WITHDRAWN, Status.REJECTED, Status.APPROVED, Status.NOT_APPROVED])[:30]
         for app in map(as_seen_by_applicant, live):
@@ -31,4 +31,4 @@ def applicant_home(context):
         drafts.sort(key=lambda r: (r["deadline"] is None or r["deadline"].at is None,
                                    r["deadline"].at if r["deadline"] and r["deadline"].at else None))
     return {"drafts": drafts, "returned": returned, "in_review": in_review,
-            "is_admin": actor.role == Role.APPLICANT_ADMIN, "request": request}
+            "is_admin": bool(access.can_invite_colleague(actor, actor.organization)), "request": request}

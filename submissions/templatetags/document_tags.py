@@ -13,12 +13,13 @@ from django import template
 from django.utils import timezone
 
 from portal import access
-from portal.constants import RegionLevel
 from submissions.constants import DocumentKind, DocumentStatus
 from submissions.documents.packet import latest_packet
 from submissions.policy import (
+    can_make_summary_tables,
     can_request_packet,
     can_view_application,
+    can_work_review_queue,
     documents_visible,
 )
 
@@ -65,8 +66,8 @@ def packet_panel_context(actor, app, *, next_url: str, csrf_token=None) -> dict:
 
 
 def summary_panel_context(actor, calls, selected=None, *, next_url: str, csrf_token=None) -> dict:
-    shown = actor.is_bureau or actor.is_provincial or actor.is_operator
-    can_request = bool(actor.is_bureau and actor.region is not None and actor.region.level == RegionLevel.COUNTY)
+    shown = bool(can_work_review_queue(actor))
+    can_request = bool(can_make_summary_tables(actor))
     jobs = list(documents_visible(actor).filter(kind=DocumentKind.COUNTY_SUMMARY)
                 .select_related("call", "region")[:8]) if shown else []
     return {

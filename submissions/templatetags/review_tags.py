@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 
 from portal import audit_labels
+from submissions.policy import can_work_review_queue
 
 register = template.Library()
 
@@ -25,7 +26,7 @@ def review_home(context):
     from submissions.review.selectors import pending_summary, upcoming_deadlines
 
     actor = context.get("actor")
-    if actor is None or not (actor.is_bureau or actor.is_provincial):
+    if actor is None or not can_work_review_queue(actor):
         return {"show": False}
     summary = pending_summary(actor)
     rows = [(value, label, summary["counts"].get(value, 0)) for value, label in Status.choices

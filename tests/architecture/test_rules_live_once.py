@@ -15,8 +15,8 @@ BASE = Path(settings.BASE_DIR)
 APPS = ("portal", "programs", "scoring", "submissions")
 
 ROLE_TEST = re.compile(
-    r"\bactor\.(is_provincial|is_bureau|is_applicant|is_operator|role|level)\b"
-    r"|\bmembership\.role\b|\brequest\.actor\.(is_\w+|role|level)\b"
+    r"\bactor\.(is_provincial|is_bureau|is_applicant|is_operator|role)\b(?!\s*,\s*$)"
+    r"|\bmembership\.role\b|\brequest\.actor\.(is_\w+|role)\b"
 )
 TABLE_READ = re.compile(r"\bTRANSITIONS\b")
 
