@@ -56,7 +56,7 @@
       });
     }
 
-    function saveNow() { if (!blocked) htmx.trigger(form, "save-now"); }
+    function saveNow() { if (!blocked && edits !== savedEdits) htmx.trigger(form, "save-now"); }
 
     // events of the autosave request (htmx sets detail.elt to the element an event is fired on,
     // the status line for htmx:beforeSwap; requestConfig.elt is the element that sent the request)
