@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils import translation
 from rest_framework.exceptions import ParseError
 from rest_framework.test import APIRequestFactory
 
@@ -40,7 +41,7 @@ def test_the_handler_is_the_projects():
 
 @pytest.mark.parametrize("text", ["NaN", "Infinity", "-Infinity", '{"x": NaN}', '{"x": [1, -Infinity]}'])
 def test_nan_and_infinity_are_refused(text):
-    with pytest.raises(json_input.BadJSON) as refused:
+    with translation.override("en"), pytest.raises(json_input.BadJSON) as refused:
         json_input.loads(text)
     assert "not a number" in str(refused.value)
     request = APIRequestFactory().post("/", text, content_type="application/json")

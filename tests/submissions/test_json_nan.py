@@ -10,6 +10,7 @@ from tests.submissions.test_applicant_support import make_call, start
 pytestmark = pytest.mark.django_db
 
 BAD = ["NaN", "Infinity", "-Infinity"]
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def state(app):
 def test_the_api_refuses_nan(world, draft, api_for, value):
     before = state(draft)
     response = api_for(world.applicant_admin).patch(f"/api/applications/{draft.pk}/", body(draft.version, value),
-                                                    content_type="application/json")
+                                                    content_type="application/json", **EN)
     assert response.status_code == 400, response.content
     assert value.lstrip("-") in response.json()["detail"] and "不是数值" in response.json()["detail"]  # the user's language: zh-hans by default
     assert state(draft) == before
@@ -40,7 +41,8 @@ def test_the_api_refuses_nan(world, draft, api_for, value):
 def test_the_autosave_refuses_nan(world, draft, client_for, value):
     before = state(draft)
     response = client_for(world.applicant_admin).post(reverse("applicant-autosave", args=[draft.pk]),
-                                                      body(draft.version, value), content_type="application/json")
+                                                      body(draft.version, value), content_type="application/json",
+                                                      **EN)
     assert response.status_code == 400
     assert response.json()["status"] == "invalid" and "不是数值" in response.json()["detail"]  # the user's language: zh-hans by default
     assert state(draft) == before
