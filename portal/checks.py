@@ -16,7 +16,7 @@ from django.core.checks import Error, register
 
 def harfbuzz_subset_available() -> bool:
     try:
-        from weasyprint.text import ffi
+        from weasyprint.text import ffi  # noqa: PLC0415 - the probe itself: a missing library is the answer
     except (ImportError, OSError):
         return False
     return getattr(ffi, "harfbuzz_subset", None) is not None

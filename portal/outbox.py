@@ -146,7 +146,7 @@ def dispatch_after_commit(entry_id: int) -> None:
 
 
 def _dispatch(entry_id: int) -> None:
-    from .tasks import outbox_deliver  # the task module imports this one
+    from .tasks import outbox_deliver  # noqa: PLC0415 - the task module imports this one
 
     try:
         outbox_deliver.delay(entry_id)

@@ -161,7 +161,7 @@ class Stage(models.Model):
         # A deadline counted from an event is kept in deadline_at once the event is dated, so that
         # lists can filter and sort by it; without an event date it has no deadline yet.
         if self.deadline_kind == DeadlineKind.RELATIVE:
-            from .workdays import WorkdayCalendar, end_of_day
+            from .workdays import WorkdayCalendar, end_of_day  # noqa: PLC0415 - the calendar reads these models
 
             if self.event_date and self.relative_working_days:
                 result = WorkdayCalendar().add_working_days(self.event_date, self.relative_working_days)

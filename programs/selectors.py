@@ -20,7 +20,7 @@ from programs.policy import calls_visible
 
 from .constants import CallStatus, StageLevel
 from .deadlines import Deadline, DeadlineBook, stages_prefetch
-from .models import Call
+from .models import Call, Stage
 
 
 def deadline_level(actor: Actor) -> str | None:
@@ -128,7 +128,6 @@ def upcoming_deadlines(actor: Actor, *, levels: Iterable[str] | None = None, now
     """The coming deadlines that bind a bureau or the provincial department at its level in its
     region, one per published call of its province (extensions included), soonest first.
     `levels`: only for actors of these levels."""
-    from .models import Stage
 
     now = now or timezone.now()
     level, region = deadline_level(actor), actor.region

@@ -5,8 +5,11 @@ A call's status changes only through programs.workflow (draft → published → 
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
+import yaml
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -18,6 +21,7 @@ from programs.policy import can_change_call, can_create_call
 
 from . import workflow
 from .constants import CallStatus, DeadlineKind
+from .loaders import FixtureError, load_calls
 from .models import Call, Stage
 from .workdays import WorkdayCalendar, end_of_day
 
@@ -104,12 +108,8 @@ def calls_from_file(*, actor: Actor, content: bytes) -> UploadedCalls:
     """Create (or replace, while still drafts) the calls of a notice file in the format of
     fixtures/calls/ (see fixtures/examples/call-template.yaml), for the actor's own province. Every
     call of the file becomes a draft; nothing is stored if any part of the file is wrong."""
-    import tempfile
-    from pathlib import Path
 
-    import yaml
 
-    from .loaders import FixtureError, load_calls
 
     if len(content) > CALL_FILE_MAX_BYTES:
         raise ValidationError(_("The file is larger than 2 MB; a notice file is a few dozen kB."))

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -184,8 +185,6 @@ def call_upload(request):
 
 def call_example(request):
     """The example notice file (a template to fill in)."""
-    from django.conf import settings
-    from django.http import HttpResponse
 
     path = settings.BASE_DIR / "fixtures" / "examples" / "call-template.yaml"
     response = HttpResponse(path.read_bytes(), content_type="application/x-yaml; charset=utf-8")

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 from django.utils.translation import gettext as _
 
+from .constants import DeadlineKind
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -44,7 +46,7 @@ class WorkdayCalendar:
 
     def __init__(self, overrides: dict[dt.date, bool] | None = None, complete_years: set[int] | None = None):
         if overrides is None or complete_years is None:
-            from .models import CalendarDay, CalendarYear
+            from .models import CalendarDay, CalendarYear  # noqa: PLC0415 - the models use this calendar
 
             if overrides is None:
                 overrides = dict(CalendarDay.objects.values_list("date", "is_workday"))
@@ -108,8 +110,6 @@ class Deadline:
 
 def stage_deadline(stage, calendar: WorkdayCalendar | None = None) -> Deadline:
     """Resolve a stage's deadline: fixed, rolling, or N working days after a dated event."""
-    from .constants import DeadlineKind
-
     if stage.deadline_kind == DeadlineKind.ROLLING:
         return Deadline(at=None, rolling=True)
     if stage.deadline_kind == DeadlineKind.ABSOLUTE:

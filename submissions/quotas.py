@@ -31,6 +31,7 @@ from portal.access import ALLOW, Decision, deny
 from portal.constants import RegionLevel
 from portal.models import Region
 from programs.constants import QuotaScope
+from programs.models import Quota
 from submissions.constants import Level
 from submissions.models import QuotaCounter, QuotaException, Recommendation
 
@@ -134,7 +135,6 @@ def quota_status(*, call, region: Region, level: str) -> QuotaStatus:
 
 def quota_statuses(*, calls: Iterable, regions: Iterable[Region], level: str) -> list[QuotaStatus]:
     """Statuses for every (call, region) pair in a few queries (no query per row)."""
-    from programs.models import Quota
 
     calls = list(calls)
     regions = list(regions)

@@ -26,6 +26,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from portal.constants import RegionLevel
+from programs.deadlines import DeadlineBook, concerns
 from submissions.constants import Level
 
 CHAIN: tuple[str, ...] = (Level.COUNTY, Level.CITY, Level.PROVINCE)
@@ -39,7 +40,6 @@ _REGION_START = {
 
 def stage_concerns(stage, region) -> bool:
     """Does a stage (possibly limited to a region) concern an organization registered in `region`?"""
-    from programs.deadlines import concerns
 
     return concerns(stage, region)
 
@@ -79,7 +79,6 @@ def route_steps(*, call, organization, routing: list[str] | None = None, region=
     """The routing with, for each level, the call's stage and its effective deadline for the
     organization's region, or `region` (an application's: the one its bureaus are held to), by the
     one deadline resolver (programs.deadlines)."""
-    from programs.deadlines import DeadlineBook
 
     region = region or organization.region
     book = DeadlineBook.of_calls([call])

@@ -52,9 +52,13 @@ from programs.policy import (
     calls_visible,
     can_view_call,
 )
+from scoring.display import calculation
+from scoring.engine import InputError, evaluate
+from scoring.services import assessment_record
 from submissions import notifications, workflow
 from submissions.constants import EDITABLE_STATUSES, MemberRole, Status
 from submissions.embargo import as_seen_by_applicant, with_applicant_view
+from submissions.filing.uploads import check_upload
 from submissions.forms import (
     FormSpec,
     clean_targets,
@@ -83,6 +87,8 @@ from submissions.policy import (
     writes_for_lead,
 )
 from submissions.returns import path_unlocked, returned_editable
+from submissions.routing import routing_for
+from submissions.stored_files import written_files
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +185,6 @@ def rubric_inputs(spec: FormSpec, data: Mapping, score_inputs: Mapping) -> dict:
 def self_score(spec: FormSpec, inputs: Mapping) -> Decimal | None:
     if spec.rubric is None:
         return None
-    from scoring.engine import InputError, evaluate
 
     try:
         return evaluate(spec.rubric.rubric, inputs).total
@@ -191,7 +196,6 @@ def score_panel(spec: FormSpec, inputs: Mapping) -> dict | None:
     """The live self-assessment panel (scoring.display.calculation): totals, items, hints."""
     if spec.rubric is None:
         return None
-    from scoring.display import calculation
 
     return calculation(spec.rubric.rubric, inputs)
 
@@ -266,7 +270,6 @@ def completeness_problems(app: Application, spec: FormSpec, *, attachments=None,
             problems.append(Problem("missing", _("Add at least one row to the table “%(title)s”.")
                                     % {"title": spec.outline.table_title}, "f-targets"))
     if spec.rubric is not None:
-        from scoring.engine import InputError, evaluate
 
         try:
             result = evaluate(spec.rubric.rubric, inputs)
@@ -466,7 +469,6 @@ def _initial_data(org: Organization, spec: FormSpec) -> dict:
 
 def application_start(*, actor: Actor, call, now: dt.datetime | None = None) -> Application:
     """Open a draft application of the actor's organization to `call` (after the commitment)."""
-    from submissions.routing import routing_for
 
     now = now or timezone.now()
     _require(can_start_application(actor, call, now=now))
@@ -681,8 +683,6 @@ def attachment_upload(*, actor: Actor, application: Application, material, file,
     The file is written first, under its final random name, and the application's row is locked
     afterwards for the database work only (no lock is held while a large file is written); if the
     database part fails or the rule refuses under the lock, the written file is deleted."""
-    from submissions.filing.uploads import check_upload
-    from submissions.stored_files import written_files
 
     now = now or timezone.now()
     _require(can_upload_attachment(actor, application, material))  # before reading the file
@@ -732,7 +732,6 @@ def _record_self_assessment(actor: Actor, app: Application, spec: FormSpec) -> N
     """Keep the submitted self-score as a `self` assessment when the rubric is a stored version."""
     if spec.rubric is None or spec.rubric.version is None or not spec.rubric.version.is_published:
         return
-    from scoring.services import assessment_record
 
     try:
         with transaction.atomic():
@@ -744,7 +743,6 @@ def _record_self_assessment(actor: Actor, app: Application, spec: FormSpec) -> N
 
 
 def _submit(*, actor: Actor, application: Application, now: dt.datetime | None, name: str) -> Receipt:
-    from submissions.routing import routing_for
 
     now = now or timezone.now()
     with transaction.atomic():

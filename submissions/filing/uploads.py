@@ -31,6 +31,8 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from PIL import Image
+from pypdf import PdfReader
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
@@ -163,8 +165,6 @@ def _check_pdf(file, name: str, tail: bytes) -> None:
         raise UploadRefused("damaged", _("The PDF “%(name)s” is incomplete: it does not end as a PDF must (no "
                                          "%%%%EOF trailer). It was probably cut off while copying or uploading; please "
                                          "upload the complete file.") % {"name": name})
-    from pypdf import PdfReader
-
     try:
         file.seek(0)
         reader = PdfReader(file, strict=False)
@@ -189,16 +189,10 @@ def _check_pdf(file, name: str, tail: bytes) -> None:
 
 
 def _check_image(file, name: str, kind: str, tail: bytes) -> None:
-    try:
-        from PIL import Image
-    except ImportError:  # pragma: no cover - Pillow is installed with WeasyPrint
-        Image = None
     if kind == "png" and b"IEND" not in tail:
         raise _damaged(name, TYPES[kind][1])
     if kind == "jpeg" and b"\xff\xd9" not in tail.rstrip(b"\x00\r\n "):
         raise _damaged(name, TYPES[kind][1])
-    if Image is None:
-        return
     try:
         file.seek(0)
         with Image.open(file) as img:

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -443,7 +443,6 @@ def material_template(request, code: str, material_id: int):
     material = call.materials.filter(pk=material_id).first()
     if material is None or not material.template:
         raise Http404(_("This material has no template."))
-    from django.http import FileResponse
 
     try:
         handle = material.template.open("rb")

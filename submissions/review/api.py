@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Count
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -420,7 +421,6 @@ class ReviewApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                               "total": serializers.IntegerField()}))
     @action(detail=False, methods=["get"])
     def counts(self, request):
-        from django.db.models import Count
 
         actor = _actor(request)
         params = QueueParams.from_query(request.query_params)

@@ -10,6 +10,7 @@ of the page's calls in two queries.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -18,18 +19,26 @@ from django.core.paginator import Paginator
 from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from portal.access import Actor
 from portal.constants import RegionLevel
 from portal.models import Region
+from programs.models import Call
+from programs.selectors import upcoming_deadlines as upcoming
+from scoring.engine import InputError, evaluate, fmt
+from scoring.models import prefers_english
 from submissions.constants import Level, Status
 from submissions.deadlines import GATED_LEVELS, DeadlineBook
-from submissions.models import Application, Receipt, Review
+from submissions.forms import ANNUAL_FIGURES, FACT_LABELS, form_spec
+from submissions.models import Application, Attachment, InputCorrection, Receipt, Review
 from submissions.policy import (
     review_applications_visible,
     reviews_visible,
     site_visits_visible,
 )
+from submissions.review.services import effective_inputs, level_inputs, rubric_for
 
 PENDING = (Status.SUBMITTED, Status.UNDER_REVIEW, Status.RECOMMENDED)
 PAGE_SIZE = 50
@@ -236,7 +245,6 @@ def review_queue(actor: Actor, params: QueueParams, *, now: dt.datetime | None =
 
 def queue_filter_options(actor: Actor) -> dict:
     """Calls with applications in the actor's scope, and the counties a city/province can filter by."""
-    from programs.models import Call
 
     visible = review_applications_visible(actor)
     calls = list(Call.objects.filter(pk__in=visible.order_by().values("call_id")).order_by("-year", "code"))
@@ -261,7 +269,6 @@ def pending_summary(actor: Actor, *, now: dt.datetime | None = None) -> dict:
 def upcoming_deadlines(actor: Actor, *, now: dt.datetime | None = None, limit: int = 6) -> list:
     """The next effective deadlines of the actor's level for its region (extensions included), for
     the gated bureaus: the one resolver's list (programs.selectors.upcoming_deadlines)."""
-    from programs.selectors import upcoming_deadlines as upcoming
 
     return upcoming(actor, levels=GATED_LEVELS, now=now, limit=limit)
 
@@ -279,8 +286,6 @@ def review_application(actor: Actor, pk: int) -> Application | None:
 
 def review_file(actor: Actor, app: Application) -> dict:
     """Everything the review page shows besides the application itself."""
-    from submissions.models import Attachment, InputCorrection
-    from submissions.review.services import effective_inputs, level_inputs, rubric_for
 
     reviews = list(reviews_visible(actor).filter(application=app).select_related("reviewer", "assessment"))
     corrections = list(InputCorrection.objects.filter(application=app).select_related("corrected_by")
@@ -308,8 +313,6 @@ def review_file(actor: Actor, app: Application) -> dict:
 
 def side_by_side_scores(rubric, self_inputs: dict, bureau_inputs: dict) -> dict:
     """The applicant's self-score beside the bureau's, item by item (both computed by the engine)."""
-    from scoring.engine import InputError, evaluate, fmt
-    from scoring.models import prefers_english
 
     en = prefers_english()
 
@@ -346,7 +349,6 @@ TRUE_TEXTS = {"1", "true", "on", "yes", "是"}
 
 
 def _en() -> bool:
-    from django.utils.translation import get_language
 
     return (get_language() or "").lower().startswith("en")
 
@@ -361,7 +363,6 @@ def declared_flag(value) -> bool | None:
 
 
 def _yes_no(value) -> str:
-    from django.utils.translation import gettext as _
 
     flag = declared_flag(value)
     return "" if flag is None else str(_("Yes") if flag else _("No"))
@@ -369,7 +370,6 @@ def _yes_no(value) -> str:
 
 def _text(value) -> str:
     """A stored value as text for reading: blanks empty, booleans 是/否, structures as JSON."""
-    import json
 
     if value is None:
         return ""
@@ -425,7 +425,6 @@ def _rows(spec_fields, node, prefix: str) -> list[FormRow]:
 
 
 def _input_label(key: str, rubric, en: bool) -> tuple[str, str]:
-    from submissions.forms import ANNUAL_FIGURES, FACT_LABELS
 
     spec = rubric.inputs.get(key) if rubric is not None else None
     if spec is not None:
@@ -455,7 +454,6 @@ def review_form(app: Application, *, inputs: dict, corrections=(), spec=None) ->
     self-assessment figures with the bureaus' corrected values beside the declared ones; the
     declarations as 是/否; the outline sections and target table of evaluation calls. Keys the
     form does not know are shown under their key."""
-    from submissions.forms import ANNUAL_FIGURES, form_spec
 
     spec = spec or form_spec(app.call)
     en = _en()

@@ -31,12 +31,17 @@ from portal.access import Actor, Decision
 from portal.constants import RegionLevel
 from portal.models import Organization, Region
 from portal.services import audit_record
+from programs.models import Stage
 from programs.policy import (
     can_extend_stage,
     can_grant_quota_exception,
     can_publish_results,
 )
+from programs.workdays import end_of_day
+from scoring.engine import InputError, evaluate
 from scoring.policy import assessment_kind_for
+from scoring.selectors import UnknownRubric, resolve_rubric
+from scoring.services import assessment_record
 from submissions import notifications, workflow
 from submissions.constants import Status
 from submissions.deadlines import DeadlineBook
@@ -62,6 +67,7 @@ from submissions.quotas import (
     quota_region_for,
     sync_counter,
 )
+from submissions.stored_files import written_files
 
 DECISIONS = ("approve", "not_approve", "pilot")
 DECIDED = frozenset({Status.APPROVED, Status.NOT_APPROVED, Status.PILOT})
@@ -120,7 +126,6 @@ def _review_of(actor: Actor, app: Application) -> Review:
 
 def rubric_for(call):
     """The call's rubric (scoring.selectors.ResolvedRubric) or None when it has none."""
-    from scoring.selectors import UnknownRubric, resolve_rubric
 
     if not call.rubric_code:
         return None
@@ -160,8 +165,6 @@ def _recompute(*, actor: Actor, app: Application, review: Review) -> None:
     resolved = rubric_for(app.call)
     if resolved is None:
         return
-    from scoring.engine import InputError, evaluate
-    from scoring.services import assessment_record
 
     inputs = {k: v for k, v in effective_inputs(app).items() if k in resolved.rubric.inputs}
     if resolved.version is not None:
@@ -300,7 +303,6 @@ def site_visit_record(*, actor: Actor, application, visit_date: dt.date, people:
     then is the application locked for the rows (the visit, its photos, the review's start, the
     audit). A failure of the database part deletes the photos written, so a rolled-back record
     leaves no file behind and no lock is held while photos are written."""
-    from submissions.stored_files import written_files
 
     app = _load(application)
     _may_review(actor, app)  # before a photo is read or written
@@ -380,7 +382,6 @@ def _check_revision_deadline(revision_deadline) -> dt.datetime:
     if not revision_deadline:
         raise ValidationError({"revision_deadline": _("Set a deadline for the revision.")})
     if isinstance(revision_deadline, dt.date) and not isinstance(revision_deadline, dt.datetime):
-        from programs.workdays import end_of_day
 
         revision_deadline = end_of_day(revision_deadline)
     if timezone.is_naive(revision_deadline):
@@ -716,7 +717,6 @@ def stage_extend(*, actor: Actor, stage, new_deadline: dt.datetime, reason: str,
                  region: Region | None = None) -> StageExtension:
     """Extend a stage's deadline, for all regions or one (a city covers its counties). The
     extension, its reason and who made it are recorded; the affected users are notified."""
-    from programs.models import Stage
 
     stage = Stage.objects.select_related("call__province").get(pk=stage.pk)
     _require(can_extend_stage(actor, stage))
@@ -728,7 +728,6 @@ def stage_extend(*, actor: Actor, stage, new_deadline: dt.datetime, reason: str,
         errors["new_deadline"] = _("Give the new deadline.")
     else:
         if isinstance(new_deadline, dt.date) and not isinstance(new_deadline, dt.datetime):
-            from programs.workdays import end_of_day
 
             new_deadline = end_of_day(new_deadline)
         if timezone.is_naive(new_deadline):

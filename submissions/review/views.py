@@ -24,6 +24,7 @@ from django.views.decorators.vary import vary_on_headers
 from portal import access
 from portal.constants import RegionLevel
 from portal.models import Region
+from programs.models import Call, Stage
 from programs.policy import (
     can_extend_deadlines,
     can_grant_quota_exception,
@@ -32,15 +33,16 @@ from programs.policy import (
     stages_visible_for_review,
 )
 from programs.selectors import catalogue
+from programs.workdays import end_of_day
 from submissions import workflow
 from submissions.constants import Level, Status
-from submissions.deadlines import bureau_deadline
+from submissions.deadlines import DeadlineBook, bureau_deadline
 from submissions.embargo import (
     application_timeline,
     as_seen_by,
     published_results,
 )
-from submissions.models import Attachment, SiteVisitPhoto
+from submissions.models import Application, Attachment, QuotaException, ResultPublication, Review, SiteVisitPhoto
 from submissions.policy import (
     applications_visible,
     can_recommend_at_all,
@@ -175,7 +177,6 @@ def _parse_datetime(value: str) -> dt.datetime | None:
         day = _parse_date(value)
         if day is None:
             return None
-        from programs.workdays import end_of_day
 
         return end_of_day(day)
     if timezone.is_naive(parsed):
@@ -463,7 +464,6 @@ def timeline(request, pk: int):
 
 
 def _published(call):
-    from submissions.models import ResultPublication
 
     return ResultPublication.objects.filter(call=call).order_by("-published_at").first()
 
@@ -475,7 +475,6 @@ def _published(call):
 def sign_off(request):
     actor = request.actor
     _review_side(actor)
-    from programs.models import Call
 
     if request.method == "POST":
         call = Call.objects.filter(pk=request.POST.get("call") or 0).first()
@@ -491,7 +490,6 @@ def sign_off(request):
         return redirect("review-sign-off")
     candidates = list(services.sign_off_candidates(actor).select_related("organization", "call", "region__city")
                       .order_by("call_id", "organization__name"))
-    from submissions.models import Review
 
     scores = {(r.application_id, r.level): r for r in Review.objects.filter(application__in=[a.pk for a in candidates])}
     batches: dict = {}
@@ -550,7 +548,6 @@ def quotas(request):
         rows = [s for s in quota_statuses(calls=[call], regions=cities, level=Level.CITY)
                 + quota_statuses(calls=[call], regions=counties, level=Level.COUNTY) if s.quota or s.used]
         regions_for_exceptions = cities + counties
-    from submissions.models import QuotaException
 
     exceptions = []
     if call is not None:
@@ -570,8 +567,6 @@ def quotas(request):
 def deadlines(request):
     actor = request.actor
     _review_side(actor)
-    from programs.models import Stage
-    from submissions.deadlines import DeadlineBook
 
     if request.method == "POST":
         stage = Stage.objects.select_related("call").filter(pk=request.POST.get("stage") or 0).first()
@@ -633,7 +628,6 @@ def conflicts(request):
 @login_required
 def results(request, code: str):
     actor = request.actor
-    from programs.models import Call
 
     call = Call.objects.select_related("province").filter(code=code).first()
     if call is None or not can_view_call(actor, call):
@@ -652,7 +646,6 @@ def results(request, code: str):
     publication = _published(call)
     if publication is None and not can_publish:
         raise Http404(_("The results of this call have not been published."))
-    from submissions.models import Application
 
     if can_publish:  # the province sees the list as it stands (what the next publication will show)
         decided = list(Application.objects.filter(call=call, status__in=[Status.APPROVED, Status.PILOT])

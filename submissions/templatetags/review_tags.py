@@ -5,7 +5,9 @@ from __future__ import annotations
 from django import template
 
 from portal import audit_labels
+from submissions.constants import Level, Status
 from submissions.policy import can_work_review_queue
+from submissions.review.selectors import pending_summary, upcoming_deadlines
 
 register = template.Library()
 
@@ -22,8 +24,6 @@ def lookup(mapping, key):
 @register.inclusion_tag("submissions/review/_home_summary.html", takes_context=True)
 def review_home(context):
     """Pending work of the actor's level per status, overdue items and the next stage deadlines."""
-    from submissions.constants import Status
-    from submissions.review.selectors import pending_summary, upcoming_deadlines
 
     actor = context.get("actor")
     if actor is None or not can_work_review_queue(actor):
@@ -47,7 +47,6 @@ register.filter("action_label", audit_labels.action_label)
 @register.filter
 def state_label(state: str) -> str:
     """“submitted@county” → “Submitted, awaiting review · County bureau”."""
-    from submissions.constants import Level, Status
 
     if not state:
         return "—"
@@ -60,6 +59,5 @@ def state_label(state: str) -> str:
 
 @register.filter
 def level_label(level: str) -> str:
-    from submissions.constants import Level
 
     return str(Level(level).label) if level in Level.values else level
