@@ -149,3 +149,11 @@ def me_switch(request):
     request.user.refresh_from_db()
     request.actor = access.actor_for(request.user)
     return Response(_me(request))
+
+
+def register(router) -> None:
+    """Register the tenancy core's API viewsets on the /api/ router."""
+    router.register("regions", RegionViewSet, basename="api-region")
+    router.register("organizations", OrganizationViewSet, basename="api-organization")
+    router.register("memberships", MembershipViewSet, basename="api-membership")
+    router.register("audit", AuditEntryViewSet, basename="api-audit")

@@ -237,3 +237,9 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if not decision:  # the queryset already hides it; a second guard costs nothing
             raise PermissionDenied(decision.reason)
         return obj
+
+
+def register(router) -> None:
+    """Register this app's API viewsets on the /api/ router."""
+    router.register("programs", ProgramTypeViewSet, basename="api-program")
+    router.register("calls", CallViewSet, basename="api-call")

@@ -288,3 +288,8 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
                 raise serializers.ValidationError({"inputs": exc.message_dict}) from exc
             raise  # the others as every service error (portal.api_errors)
         return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
+
+
+def register(router) -> None:
+    """Register this app's API viewsets on the /api/ router."""
+    router.register("rubrics", RubricViewSet, basename="api-rubric")

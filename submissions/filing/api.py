@@ -36,6 +36,7 @@ from rest_framework.response import Response
 
 from portal import access
 from programs.policy import calls_visible
+from submissions.api_fields import CurrentReceiptFields
 from submissions.constants import MemberRole
 from submissions.embargo import as_seen_by
 from submissions.filing import services
@@ -82,7 +83,7 @@ def _member_data(m) -> dict:
             "registered": m.organization_id is not None}
 
 
-class ApplicationListSerializer(serializers.Serializer):
+class ApplicationListSerializer(CurrentReceiptFields, serializers.Serializer):
     id = serializers.IntegerField()
     call = serializers.CharField(source="call.code")
     call_title = serializers.CharField(source="call.title")
@@ -91,8 +92,6 @@ class ApplicationListSerializer(serializers.Serializer):
     status = serializers.CharField()
     status_label = serializers.CharField(source="get_status_display")
     level = serializers.CharField()
-    number = serializers.SerializerMethodField(help_text="the current receipt's number (the latest submission)")
-    fingerprint = serializers.SerializerMethodField(help_text="the current receipt's SHA-256 fingerprint")
     version = serializers.IntegerField()
     self_score = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
     submitted_at = serializers.DateTimeField(allow_null=True)
@@ -112,14 +111,6 @@ class ApplicationListSerializer(serializers.Serializer):
         if actor is not None and actor.organization is not None and obj.organization_id != actor.organization.pk:
             return MemberRole.MEMBER
         return MemberRole.LEAD
-
-    def get_number(self, obj) -> str:
-        receipt = obj.current_receipt()
-        return receipt.number if receipt else ""
-
-    def get_fingerprint(self, obj) -> str:
-        receipt = obj.current_receipt()
-        return receipt.fingerprint if receipt else ""
 
     def get_next_deadline(self, obj) -> dict | None:
         d = services.next_deadline(obj)

@@ -28,6 +28,7 @@ from portal.json_input import TextOrNumberField
 from portal.models import Organization, Region
 from programs.models import Call, Stage
 from programs.policy import calls_visible, can_view_call, stage_extensions_visible
+from submissions.api_fields import CurrentReceiptFields
 from submissions.constants import Level, Status
 from submissions.deadlines import bureau_deadline
 from submissions.embargo import application_timeline, published_results
@@ -56,28 +57,18 @@ from submissions.review.selectors import SORTS, QueueParams, filter_queue, revie
 # --- output -------------------------------------------------------------------------------------------
 
 
-class QueueApplicationSerializer(serializers.ModelSerializer):
+class QueueApplicationSerializer(CurrentReceiptFields, serializers.ModelSerializer):
     call = serializers.SlugRelatedField(slug_field="code", read_only=True)
     organization_name = serializers.CharField(source="organization.name", read_only=True)
     credit_code = serializers.CharField(source="organization.credit_code", read_only=True)
     region = serializers.SlugRelatedField(slug_field="code", read_only=True)
     bureau_score = serializers.DecimalField(max_digits=7, decimal_places=2, read_only=True, allow_null=True)
-    number = serializers.SerializerMethodField(help_text="the current receipt's number (the latest submission)")
-    fingerprint = serializers.SerializerMethodField(help_text="the current receipt's SHA-256 fingerprint")
 
     class Meta:
         model = Application
         fields = ["id", "call", "organization", "organization_name", "credit_code", "region", "status", "level",
                   "routing", "self_score", "bureau_score", "number", "fingerprint", "submitted_at", "revision_deadline",
                   "return_reasons", "last_action", "last_action_at"]
-
-    def get_number(self, obj) -> str:
-        receipt = obj.current_receipt()
-        return receipt.number if receipt else ""
-
-    def get_fingerprint(self, obj) -> str:
-        receipt = obj.current_receipt()
-        return receipt.fingerprint if receipt else ""
 
 
 class ReviewOutSerializer(serializers.Serializer):
