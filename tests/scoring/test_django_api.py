@@ -5,7 +5,7 @@ import json
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from tests.scoring.conftest import ETC_FIRM
@@ -91,3 +91,16 @@ def test_evaluate_is_in_the_openapi_schema(world):
     op = schema["paths"]["/api/rubrics/{code}/evaluate"]["post"]
     assert "200" in op["responses"] and "400" in op["responses"]
     assert "/api/assessments/" in schema["paths"]
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_refused_by_the_api_and_the_command(rubrics, tmp_path, constant):
+    """One JSON reader (portal.json_input) for the API and the command: a figure is a number or missing."""
+    body = '{"rd_expenditure": %s, "main_revenue": 1000}' % constant
+    response = APIClient().post(f"/api/rubrics/{CODE}/evaluate", body, content_type="application/json")
+    assert response.status_code == 400
+    assert constant.lstrip("-") in json.dumps(response.json(), ensure_ascii=False)
+    path = tmp_path / "in.json"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(CommandError, match=constant):
+        call_command("score_rubric", CODE, str(path), stdout=io.StringIO())
