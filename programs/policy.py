@@ -127,14 +127,21 @@ def stages_visible_for_review(actor: Actor):
 
 
 def stage_extensions_visible(actor: Actor):
-    """The province's deadline extensions: the staff of the province (bureaus and department) read
-    those of its calls, operators all, applicants none (a bureau's extension is not theirs to see)."""
+    """The province's deadline extensions: the department reads those of its province's calls, a
+    bureau those that concern its region, operators all, applicants none."""
     qs = StageExtension.objects.select_related("stage__call", "region", "granted_by")
     if actor.is_operator:
         return qs
     if not (actor.is_bureau or actor.is_provincial) or actor.region is None:
         return qs.none()
-    return qs.filter(stage__call__province_id=actor.province_id)
+    qs = qs.filter(stage__call__province_id=actor.province_id)
+    if actor.is_provincial:
+        return qs
+    # a bureau: the extensions for the whole province, for its own region (or its city) and for the
+    # regions it oversees; not another county's extension and its reason
+    own = actor.region
+    return qs.filter(Q(region__isnull=True) | Q(region_id__in=[own.pk, own.city_id or own.pk])
+                     | Q(region__city_id=own.pk))
 
 
 def can_publish_results(actor: Actor, call) -> Decision:

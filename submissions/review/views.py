@@ -30,6 +30,7 @@ from programs.policy import (
     can_grant_quota_exception,
     can_publish_results,
     can_view_call,
+    stage_extensions_visible,
     stages_visible_for_review,
 )
 from programs.selectors import catalogue
@@ -585,10 +586,12 @@ def deadlines(request):
     region = actor.region
     stages = list(stages_visible_for_review(actor).filter(call__status="published").order_by("call__code", "order")[:200])
     book = DeadlineBook({s.call_id for s in stages})
+    shown_extensions = set(stage_extensions_visible(actor).filter(stage__in=stages).values_list("pk", flat=True))
     rows = []
     for s in stages:
         mine = book.deadline(s.call_id, s.level, region) if s.level == actor.level and region else None
-        rows.append({"stage": s, "mine": mine, "extensions": book.extensions.get(s.pk, [])})
+        rows.append({"stage": s, "mine": mine,
+                     "extensions": [e for e in book.extensions.get(s.pk, []) if e.pk in shown_extensions]})
     can_extend = bool(can_extend_deadlines(actor))
     regions = list(Region.objects.filter(province_id=region.province_id).exclude(level=RegionLevel.PROVINCE)
                    .order_by("code")) if can_extend and region else []

@@ -160,3 +160,24 @@ def test_a_revision_deadline_after_the_stage_deadline_is_refused(world, late_app
                               revision_deadline=deadline - dt.timedelta(hours=1))
     late_app.refresh_from_db()
     assert late_app.status == Status.RETURNED
+
+
+def test_a_countys_extension_and_its_reason_are_not_shown_to_another_county(world, deadline, client_for, api_for):
+    """南康区 does not read 章贡区's extension (nor its reason); 章贡区, the city and the province do."""
+    call = review_call(world, code="dl-seen", county_deadline=deadline)
+    stage = call.stages.get(level="county")
+    ext = StageExtension.objects.create(stage=stage, region=world.zhanggong, granted_by=world.province_officer,
+                                        new_deadline=deadline + dt.timedelta(days=2), reason="章贡区系统故障")
+    general = StageExtension.objects.create(stage=stage, region=None, granted_by=world.province_officer,
+                                            new_deadline=deadline + dt.timedelta(days=1), reason="全省顺延")
+    # (the deadlines page lists the stages of the bureau's own level: the city's page has no county stage)
+    for user, sees, on_page in ((world.neighbour_reviewer, False, True), (world.county_reviewer, True, True),
+                                (world.city_reviewer, True, False), (world.province_officer, True, True)):
+        body = api_for(user).get("/api/review/extensions/").json()
+        listed = {row["id"] for row in (body["results"] if isinstance(body, dict) else body)}
+        assert (ext.pk in listed) is sees, user.username
+        assert general.pk in listed, user.username
+        if on_page:
+            page = client_for(user).get("/review/deadlines/").content.decode()
+            assert ("章贡区系统故障" in page) is sees, user.username
+            assert "全省顺延" in page, user.username
