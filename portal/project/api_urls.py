@@ -17,10 +17,12 @@ router.register("rubrics", RubricViewSet, basename="api-rubric")
 from submissions.documents import api as api_packets  # noqa: E402
 from submissions.filing import api as api_applicant  # noqa: E402
 from submissions.review import api as api_review  # noqa: E402
+from submissions.review import expert_api  # noqa: E402
 
 api_applicant.register(router)
 api_review.register(router)
 api_packets.register(router)
+expert_api.register(router)
 
 urlpatterns = [
     path("me/", api.me, name="api-me"),
