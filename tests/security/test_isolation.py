@@ -123,8 +123,8 @@ def test_filer_cannot_change_the_organization_profile(world, client_for, api_for
 
 # --- Calls -------------------------------------------------------------------------------
 
-ALL_ROLES = ["applicant_admin", "applicant_filer", "applicant_viewer", "county_reviewer", "county_head", "city_reviewer", "city_head",
-             "province_officer", "province_head", "expert", "foreign_expert"]
+ALL_ROLES = ["applicant_admin", "applicant_filer", "applicant_viewer", "county_reviewer", "county_head",
+             "city_reviewer", "city_head", "province_officer", "province_head", "expert", "foreign_expert"]
 
 
 def make_calls(world):

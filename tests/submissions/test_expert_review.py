@@ -38,7 +38,7 @@ from submissions.policy import (
 )
 from submissions.review import experts
 from tests.factories import StageFactory, application_for, fire_as
-from tests.submissions.test_review_support import admin_of, enterprise, review_call, snapshot, submitted
+from tests.submissions.test_review_support import admin_of, enterprise, review_call, snapshot
 
 pytestmark = pytest.mark.django_db
 REFUSED = {403, 404}
@@ -212,8 +212,8 @@ def test_a_provincial_assignment_follows_the_provincial_stage(world, client_for,
     assign(world.province_officer, mine, world.expert)
     with time_machine.travel(deadline + dt.timedelta(days=1), tick=False):  # the city stage has closed
         assert client_for(world.expert).get(reverse("expert-application", args=[mine.pk])).status_code == 200
-    StageFactory(call=mine.call, order=4, level=StageLevel.PROVINCE, name="省级评审", deadline_kind=DeadlineKind.ABSOLUTE,
-                 deadline_at=deadline + dt.timedelta(days=5))
+    StageFactory(call=mine.call, order=4, level=StageLevel.PROVINCE, name="省级评审",
+                 deadline_kind=DeadlineKind.ABSOLUTE, deadline_at=deadline + dt.timedelta(days=5))
     with time_machine.travel(deadline + dt.timedelta(days=5), tick=False):
         assert client_for(world.expert).get(reverse("expert-application", args=[mine.pk])).status_code == 200
     with time_machine.travel(deadline + dt.timedelta(days=5, seconds=1), tick=False):
@@ -257,7 +257,8 @@ def test_a_county_bureau_cannot_assign_the_city_and_the_province_can(world, clie
     listed = api_for(world.province_officer).get(f"/api/applications/{app.pk}/experts/").json()
     assert [r["expert"] for r in listed] == [world.expert.pk]
     # the review page shows the experts to the bureau that assigns them, not to the county
-    assert "expert-panel" in client_for(world.city_reviewer).get(reverse("review-detail", args=[app.pk])).content.decode()
+    city_page = client_for(world.city_reviewer).get(reverse("review-detail", args=[app.pk])).content.decode()
+    assert "expert-panel" in city_page and reverse("review-experts", args=[app.pk]) in city_page
     assert "expert-panel" not in client_for(world.county_reviewer).get(
         reverse("review-detail", args=[app.pk])).content.decode()
 
@@ -354,7 +355,8 @@ def test_the_existing_rules_refuse_an_assigned_expert(world, client_for, api_for
     client, api = client_for(world.expert), api_for(world.expert)
     later = (timezone.localdate() + dt.timedelta(days=5)).isoformat()
     for name, data in [("review-start", {}), ("review-opinion", {"opinion": "x"}), ("review-reject", {"reason": "x"}),
-                       ("review-recommend", {"opinion": "x", "score": "99"}), ("review-decide", {"decision": "approve"}),
+                       ("review-recommend", {"opinion": "x", "score": "99"}),
+                       ("review-decide", {"decision": "approve"}),
                        ("review-return", {"reason_target": "general", "reason_text": "x", "revision_deadline": later})]:
         assert client.post(reverse(name, args=[app.pk]), data).status_code in REFUSED, name
     for name, data in [("start", {}), ("opinion", {"opinion": "x"}), ("reject", {"reason": "x"}),
@@ -412,7 +414,8 @@ def test_blind_review_hides_the_applicants_contact_details_from_experts(world, c
     assert world.ent_zg.name in page and "稀土功能材料" in page and "企业简介" in page
     assert detail["data"]["profile"]["main_business"] == "稀土功能材料"
     # the bureaus keep seeing everything, blind or not; the stored form is untouched
-    assert "0797-5550123" in client_for(world.province_officer).get(reverse("review-detail", args=[app.pk])).content.decode()
+    bureau_page = client_for(world.province_officer).get(reverse("review-detail", args=[app.pk])).content.decode()
+    assert "0797-5550123" in bureau_page
     assert Application.objects.get(pk=app.pk).data["profile"]["contact_phone"] == "0797-5550123"
 
 
