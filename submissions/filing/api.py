@@ -42,13 +42,13 @@ from rest_framework.response import Response
 from portal import access
 from programs.api import run_service
 from programs.policy import calls_visible
+from submissions.blind import form_data_for
 from submissions.constants import MemberRole
 from submissions.embargo import as_seen_by_applicant
 from submissions.filing import services
 from submissions.filing.uploads import UploadRefused, attachment_response
 from submissions.forms import form_spec
 from submissions.models import Attachment
-from submissions.blind import form_data_for
 from submissions.policy import can_start_application, can_view_application, can_view_attachment
 
 
