@@ -22,7 +22,7 @@ from portal.models import AuditEntry
 from programs.constants import DeadlineKind, StageLevel
 from programs.models import RequiredMaterial, StageExtension
 from submissions import workflow
-from submissions.models import Application, ApplicationUserObjectPermission, Attachment
+from submissions.models import Application, ApplicationUserObjectPermission, Attachment, Receipt
 from submissions.policy import (
     applications_visible,
     can_decide_application,
@@ -128,7 +128,10 @@ def test_an_expert_assigned_to_one_of_three_lists_one_and_gets_404_on_the_others
 def test_an_expert_reads_no_review_file_no_timeline_and_no_packet_even_when_assigned(world, client_for, api_for,
                                                                                      three):
     mine = three[0]
+    Receipt.objects.create(application=mine, number="R-0001", submitted_at=timezone.now(), fingerprint="0" * 64,
+                           snapshot={})
     assign(world.province_officer, mine, world.expert)
+    assert can_request_packet(actor_for(world.province_officer), mine)  # the packet exists for the bureaus
     client, api = client_for(world.expert), api_for(world.expert)
     assert client.get(reverse("review-detail", args=[mine.pk])).status_code in REFUSED
     assert api.get(f"/api/review/applications/{mine.pk}/").status_code in REFUSED
