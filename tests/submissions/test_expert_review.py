@@ -5,6 +5,7 @@ reads the applications assigned to it (and nothing else) until the review stage 
 level closes; on a blind call without the applicant's contact details; it changes nothing."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -14,6 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from guardian.shortcuts import assign_perm
 
 from portal.access import actor_for
@@ -45,6 +47,11 @@ REFUSED = {403, 404}
 ONE_SECOND = dt.timedelta(seconds=1)
 CONTACT = {"contact_name": "联系人王五", "contact_phone": "0797-5550123", "contact_email": "wangwu@example.com",
            "address": "赣州市章贡区某路1号", "industry": "有色金属", "main_business": "稀土功能材料"}
+
+
+def said(text: str) -> str:
+    """A pattern matching `text` in the active language (the reasons are translated)."""
+    return re.escape(gettext(text))
 
 
 def assign(user, app, expert):
@@ -147,10 +154,11 @@ def test_an_expert_reads_no_review_file_no_timeline_and_no_packet_even_when_assi
 
 def test_an_expert_of_another_province_sees_nothing_and_cannot_be_assigned(world, client_for, api_for, three):
     mine = three[0]
-    with pytest.raises(PermissionDenied, match="another province"):
+    with pytest.raises(PermissionDenied, match=said("This expert belongs to the expert pool of another province.")):
         assign(world.province_officer, mine, world.foreign_expert)
     response = api_for(world.city_reviewer).post(f"/api/applications/{mine.pk}/experts/",
-                                                 {"expert": world.foreign_expert.pk}, format="json")
+                                                 {"expert": world.foreign_expert.pk}, format="json",
+                                                 HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 403 and "another province" in response.json()["detail"]
     assert not ApplicationUserObjectPermission.objects.exists()
     assert not AuditEntry.objects.filter(action="review.expert_assign").exists()
@@ -172,7 +180,7 @@ def test_an_expert_of_another_province_sees_nothing_and_cannot_be_assigned(world
 
 def test_only_members_of_an_expert_pool_are_assigned(world, three):
     for user in (world.county_reviewer, world.applicant_admin, world.operator):
-        with pytest.raises(PermissionDenied, match="expert pool"):
+        with pytest.raises(PermissionDenied, match=said("Only members of an expert pool can be assigned as experts.")):
             assign(world.province_officer, three[0], user)
 
 
@@ -194,14 +202,14 @@ def test_access_ends_at_the_stage_deadline_of_the_assigning_level(world, client_
         assert api.get(f"/api/applications/{mine.pk}/").status_code == 404
         assert api.get(f"/api/applications/{mine.pk}/attachments/{attachment_of(mine).pk}/").status_code == 404
         decision = can_view_application(actor_for(world.expert), mine)
-        assert not decision and "closed" in decision.reason
+        assert not decision and "市级推荐" in decision.reason  # names the stage that closed
         # the list says so, without a link
         row = api.get("/api/expert/applications/").json()["results"][0]
         assert row["open"] is False and row["reason"]
         page = client.get(reverse("expert-applications")).content.decode()
         assert reverse("expert-application", args=[mine.pk]) not in page
         # and nobody assigns experts for a stage that has closed
-        with pytest.raises(PermissionDenied, match="closed"):
+        with pytest.raises(PermissionDenied, match="市级推荐"):
             assign(world.city_reviewer, three[1], world.expert)
         # the province's extension of the city stage reopens it
         StageExtension.objects.create(stage=mine.call.stages.get(level=StageLevel.CITY), region=world.ganzhou,
@@ -270,11 +278,12 @@ def test_no_expert_for_a_conflict_a_withdrawn_or_a_decided_application(world, ca
     from tests.factories import MembershipFactory
 
     MembershipFactory(user=world.expert, organization=world.ent_zg, role="applicant_viewer")
-    with pytest.raises(PermissionDenied, match="applicant organization"):
+    with pytest.raises(PermissionDenied, match=said(
+            "This expert belongs to the applicant organization and cannot review its application.")):
         assign(world.province_officer, three[0], world.expert)
     withdrawn = filed(enterprise(world.zhanggong, "撤回企业"), call)
     fire_as(admin_of(withdrawn.organization), withdrawn, "withdraw")
-    with pytest.raises(PermissionDenied, match="over"):
+    with pytest.raises(PermissionDenied, match=said("The review of this application is over.")):
         assign(world.province_officer, withdrawn, world.expert)
     draft = application_for(enterprise(world.zhanggong, "草稿企业"), call)
     with pytest.raises(PermissionDenied):
