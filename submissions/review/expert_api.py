@@ -118,11 +118,15 @@ def _actor(request):
 # --- the expert's side ----------------------------------------------------------------------------------
 
 
+APPLICATION_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="application id")
+
+
 class ExpertApplicationViewSet(viewsets.GenericViewSet):
     """The applications assigned to the asking expert (experts only; 403 for anyone else)."""
 
     filter_backends: list = []
     serializer_class = ExpertApplicationSerializer
+    lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         actor = _actor(self.request)
@@ -146,13 +150,14 @@ class ExpertApplicationViewSet(viewsets.GenericViewSet):
         rows = experts.expert_rows(actor, page)
         return self.get_paginated_response(ExpertApplicationSerializer(rows, many=True).data)
 
-    @extend_schema(responses={200: ExpertApplicationDetailSerializer, 404: OpenApiResponse(
+    @extend_schema(parameters=[APPLICATION_ID], responses={200: ExpertApplicationDetailSerializer, 404: OpenApiResponse(
         description="not assigned to you, or the review stage of the assigning level has closed")})
     def retrieve(self, request, pk=None):
         row = self._row(pk)
         return Response(ExpertApplicationDetailSerializer(row, context={"actor": _actor(request)}).data)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(parameters=[APPLICATION_ID, OpenApiParameter("attachment_id", int, OpenApiParameter.PATH)],
+                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>\d+)")
     def attachment(self, request, pk=None, attachment_id=None):
         row = self._row(pk)

@@ -495,3 +495,16 @@ def test_the_expert_list_costs_the_same_queries_for_5_and_50_rows(world, client_
              _count(lambda: experts.expert_rows(actor_for(world.expert))))
     assert small == large, (small, large)
     assert large[2] <= 4  # the actor's memberships, the applications, the stages and extensions of their calls
+
+
+def test_the_expert_endpoints_are_in_the_openapi_schema(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    paths = schema["paths"]
+    assert set(paths["/api/expert/applications/"]) >= {"get"}
+    assert set(paths["/api/expert/applications/{id}/"]) >= {"get"}
+    assert set(paths["/api/applications/{application_pk}/experts/"]) >= {"get", "post"}
+    assert set(paths["/api/applications/{application_pk}/experts/{user_id}/"]) >= {"delete"}
+    params = {p["name"]: p["schema"]["type"] for p in paths["/api/applications/{application_pk}/experts/{user_id}/"]
+              ["delete"]["parameters"]}
+    assert params == {"application_pk": "integer", "user_id": "integer"}
+    assert "AssignInput" in schema["components"]["schemas"]
