@@ -21,6 +21,8 @@ class OrgKind(models.TextChoices):
     CITY_BUREAU = "city_bureau", _("City industry bureau")
     PROVINCIAL_DEPARTMENT = "provincial_dept", _("Provincial department")
     PLATFORM_OPERATOR = "operator", _("Platform operator")
+    # a province's pool of external experts (attached to the province's region)
+    EXPERT_POOL = "expert_pool", _("Expert pool")
 
 
 APPLICANT_KINDS = {OrgKind.ENTERPRISE, OrgKind.RESEARCH_INSTITUTE, OrgKind.UNIVERSITY}
@@ -36,6 +38,8 @@ class Role(models.TextChoices):
     PROVINCIAL_OFFICER = "provincial_officer", _("Provincial program officer")
     PROVINCIAL_HEAD = "provincial_head", _("Provincial head")
     PLATFORM_OPERATOR = "platform_operator", _("Platform operator")
+    # an external expert of one province's pool: reads the applications assigned to it
+    EXPERT = "expert", _("Expert")
 
 
 APPLICANT_ROLES = {Role.APPLICANT_ADMIN, Role.APPLICANT_FILER, Role.APPLICANT_VIEWER}
@@ -53,4 +57,5 @@ ROLES_FOR_KIND = {
     OrgKind.CITY_BUREAU: BUREAU_ROLES,
     OrgKind.PROVINCIAL_DEPARTMENT: PROVINCIAL_ROLES,
     OrgKind.PLATFORM_OPERATOR: {Role.PLATFORM_OPERATOR},
+    OrgKind.EXPERT_POOL: {Role.EXPERT},
 }

@@ -205,6 +205,7 @@ class Organization(models.Model):
                 OrgKind.COUNTY_BUREAU: {RegionLevel.COUNTY},
                 OrgKind.CITY_BUREAU: {RegionLevel.CITY},
                 OrgKind.PROVINCIAL_DEPARTMENT: {RegionLevel.PROVINCE},
+                OrgKind.EXPERT_POOL: {RegionLevel.PROVINCE},
             }.get(self.kind)
             if wanted and level not in wanted:
                 errors["region"] = _("This kind of bureau must be attached to a region of the matching level.")

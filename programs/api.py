@@ -141,8 +141,8 @@ class CallDetailSerializer(CallListSerializer):
 
     class Meta(CallListSerializer.Meta):
         fields = CallListSerializer.Meta.fields + [
-            "notice_text", "commitment_text", "rubric_code", "issued_on", "stages", "quotas", "conditions",
-            "materials", "contacts",
+            "notice_text", "commitment_text", "rubric_code", "blind_review", "issued_on", "stages", "quotas",
+            "conditions", "materials", "contacts",
         ]
 
 
@@ -152,6 +152,8 @@ class CallUpdateSerializer(serializers.Serializer):
     batch = serializers.CharField(required=False, allow_blank=True, max_length=64)
     notice_text = serializers.CharField(required=False, allow_blank=True)
     commitment_text = serializers.CharField(required=False, allow_blank=True)
+    blind_review = serializers.BooleanField(required=False, help_text="experts see the applications without the "
+                                                                       "applicant's contact details")
 
 
 class EventDateSerializer(serializers.Serializer):

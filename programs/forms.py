@@ -22,6 +22,10 @@ class CallTextForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("Applicants who accepted an earlier wording keep their acceptance with its fingerprint."),
     )
+    blind_review = forms.BooleanField(
+        label=Call._meta.get_field("blind_review").verbose_name, required=False,
+        help_text=Call._meta.get_field("blind_review").help_text,
+    )
 
     def __init__(self, *args, call: Call, **kwargs):
         super().__init__(*args, initial={name: getattr(call, name) for name in CALL_EDITABLE_FIELDS}, **kwargs)

@@ -26,6 +26,7 @@ Two kinds of file:
         issued_on: "2024-03-01"        # or null
         published_at: null             # optional ISO date-time
         status: published
+        blind_review: false            # optional: experts see applications without contact details
         stages:                        # replaced as a whole (matched by `order`)
           - order: 1
             level: applicant           # applicant/county/city/province
@@ -94,7 +95,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 PROGRAM_TYPE_FIELDS = {"code", "name", "name_en", "description", "applicant_kinds", "multi_organization"}
 CALL_FIELDS = {
     "code", "province", "issuing_region", "program", "kind", "year", "batch", "title", "document_number",
-    "issuer", "issued_on", "published_at", "notice_text", "commitment_text", "rubric_code", "status", "source",
+    "issuer", "issued_on", "published_at", "notice_text", "commitment_text", "rubric_code", "blind_review", "status",
+    "source",
     "stages", "quotas", "conditions", "materials", "contacts",
 }
 STAGE_FIELDS = {
@@ -501,6 +503,8 @@ def _load_call(path: Path, row: dict, code: str, regions: _Regions) -> CallResul
     }
     if "published_at" in row:
         values["published_at"] = published_at
+    if "blind_review" in row:
+        values["blind_review"] = bool(row.get("blind_review"))
 
     call = Call.objects.filter(code=code).first()
     created = call is None

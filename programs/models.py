@@ -84,6 +84,10 @@ class Call(models.Model):
     notice_pdf = models.FileField(_("notice PDF"), upload_to="notices/", blank=True)
     commitment_text = models.TextField(_("commitment letter"), blank=True)
     rubric_code = models.CharField(_("self-assessment rubric"), max_length=64, blank=True)
+    blind_review = models.BooleanField(
+        _("blind expert review"), default=False,
+        help_text=_("Experts see the applications without the applicant's contact details."),
+    )
     status = models.CharField(_("status"), max_length=16, choices=CallStatus.choices, default=CallStatus.DRAFT)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=200, blank=True)

@@ -25,7 +25,7 @@ from .loaders import FixtureError, load_calls
 from .models import Call, Stage
 from .workdays import WorkdayCalendar, end_of_day
 
-CALL_EDITABLE_FIELDS = ("title", "document_number", "notice_text", "commitment_text", "batch")
+CALL_EDITABLE_FIELDS = ("title", "document_number", "notice_text", "commitment_text", "batch", "blind_review")
 
 
 def _require(decision) -> None:

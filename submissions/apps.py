@@ -38,10 +38,12 @@ class SubmissionsConfig(AppConfig):
             "conflict.declare": _("Conflict of interest declared"),
             "results.publish": _("Result list published"),
             "reminder.stage_deadline": _("Deadline reminder sent"),
+            "review.expert_assign": _("Expert assigned"),
+            "review.expert_unassign": _("Expert assignment removed"),
         })
 
         from portal.menu import MenuEntry, register_menu_entry
-        from submissions.policy import can_follow_applications, can_work_review_queue
+        from submissions.policy import can_follow_applications, can_review_as_expert, can_work_review_queue
 
         register_menu_entry(MenuEntry("policies", _("My policies"), "applicant-policies", can_follow_applications,
                                       order=30))
@@ -49,3 +51,5 @@ class SubmissionsConfig(AppConfig):
                                       can_follow_applications, order=40))
         register_menu_entry(MenuEntry("review-queue", _("Review queue"), "review-queue", can_work_review_queue,
                                       order=50))
+        register_menu_entry(MenuEntry("expert-review", _("Expert review"), "expert-applications",
+                                      can_review_as_expert, order=55))

@@ -26,6 +26,8 @@ from submissions.filing import services
 from submissions.filing.uploads import allowed_types
 from submissions.forms import form_spec
 from submissions.models import Application, DocumentJob, Receipt
+from submissions.policy import expert_grants
+from submissions.review.experts import expert_assign
 
 FIGURES = {  # the latest year; the year before is about 8 % lower
     "main_revenue": Decimal("26800"),
@@ -53,6 +55,12 @@ DEMO_APPLICATIONS = [
     DemoApplication("demo-jx-etc", "赣州章江精密机械有限公司（演示）", "zhangjiang_admin", True, Decimal("0.6")),
     DemoApplication("demo-jx-etc", "南康家居智造有限公司（演示）", "nankang_admin", False, Decimal("0.4")),
     DemoApplication("demo-gs-etc", "兰州陇原石化装备有限公司（演示）", "longyuan_admin", True, Decimal("0.8")),
+]
+
+
+# (demo call, applicant, who assigns, the expert): the province assigns its demo expert to one application
+DEMO_EXPERT_ASSIGNMENTS = [
+    ("demo-jx-etc", "赣州虔东稀土新材料有限公司（演示）", "jx_officer", "jx_expert"),
 ]
 
 
@@ -170,6 +178,21 @@ def load_demo_applications() -> list[str]:
                 raise
         app.refresh_from_db()
         made.append(f"{org.name} → {call.code}: {app.get_status_display()}")
+    return made
+
+
+def load_demo_expert_assignments() -> list[str]:
+    """Assign the demo expert to its demo application through the real service (once). Returns one
+    line per assignment made."""
+    made = []
+    for call_code, organization, assigner, expert_name in DEMO_EXPERT_ASSIGNMENTS:
+        app = Application.objects.filter(call__code=call_code, organization__name=organization).first()
+        by = User.objects.filter(username=assigner).first()
+        expert = User.objects.filter(username=expert_name).first()
+        if app is None or by is None or expert is None or expert_grants(application=app, user=expert).exists():
+            continue
+        expert_assign(actor=actor_for(by), application=app, expert=expert)
+        made.append(f"{expert.username} → {app.organization.name} ({call_code})")
     return made
 
 

@@ -179,8 +179,9 @@ def published_results(publication):
 
 def application_timeline(actor: Actor, app):
     """The audit entries of one application the actor may read (empty if it may not see it). The
-    applicant's side reads the transitions, without the decisions not yet published."""
-    if not can_view_application(actor, app):
+    applicant's side reads the transitions, without the decisions not yet published; an expert reads
+    none (who did what is the bureaus' and the applicant's business)."""
+    if actor.is_expert or not can_view_application(actor, app):
         return AuditEntry.objects.none()
     qs = AuditEntry.objects.select_related("actor").filter(
         object_type=APPLICATION_TYPE, object_id=str(app.pk)

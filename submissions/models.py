@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from guardian.models import UserObjectPermissionBase
 
 from portal.models import Organization, Region
 from programs.models import (
@@ -82,6 +83,8 @@ class Application(models.Model):
                 name="one_live_application_per_call_and_organization",
             )
         ]
+        # per-object grants held in ApplicationUserObjectPermission (django-guardian)
+        permissions = [("review_as_expert", _("Review the application as an assigned expert"))]
 
     def __str__(self) -> str:
         return self.title or f"{self.organization} · {self.call}"
@@ -94,6 +97,24 @@ class Application(models.Model):
         if loaded is not None:
             return max(loaded, key=lambda r: (r.submitted_at, r.pk), default=None)
         return self.receipts.order_by(*RECEIPT_ORDER).first()
+
+
+class ApplicationUserObjectPermission(UserObjectPermissionBase):
+    """Sparse per-object grants on one application (django-guardian, direct foreign-key table).
+
+    An expert assignment is the grant `review_as_expert` of one expert on one application, made by
+    the city bureau or the provincial department (`level`): it gives access until that level's
+    review stage closes (submissions.policy; written by submissions.review.experts)."""
+
+    content_object = models.ForeignKey(Application, verbose_name=_("application"), on_delete=models.CASCADE)
+    level = models.CharField(_("assigned by the level"), max_length=16, choices=Level.choices, blank=True)
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assigned by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    assigned_at = models.DateTimeField(_("assigned at"), default=timezone.now)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("application grant (user)")
+        verbose_name_plural = _("application grants (user)")
 
 
 class ApplicationMember(models.Model):

@@ -8,16 +8,18 @@ return for revision unlocks is `submissions.returns`.
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from guardian.shortcuts import get_objects_for_user
 
 from portal.access import ALLOW, Actor, Decision, can_file, can_view_organization, deny, region_in_scope, region_q
-from portal.constants import RegionLevel, Role
-from portal.models import Membership, Organization, Region
+from portal.constants import OrgKind, RegionLevel, Role
+from portal.models import Membership, Organization, Region, User
 from programs.constants import CallStatus
-from programs.deadlines import filing_deadline
+from programs.deadlines import DeadlineBook, filing_deadline
 from programs.policy import call_kind_decision, call_place_decision, can_view_call
 from submissions import models as m
-from submissions.constants import EDITABLE_STATUSES, DocumentKind, Status
+from submissions.constants import EDITABLE_STATUSES, FINAL_STATUSES, DocumentKind, Level, Status
 from submissions.returns import path_unlocked, returned_editable
 
 # --- Applications (submissions) ---------------------------------------------------------------
@@ -25,13 +27,17 @@ from submissions.returns import path_unlocked, returned_editable
 
 def applications_visible(actor: Actor):
     """Applicants see the applications of their organization (lead or member); bureaus and the
-    province see submitted (non-draft) applications of their region scope; operators see all."""
+    province see submitted (non-draft) applications of their region scope; an expert the submitted
+    applications of its province granted to it (one query; whether its review is still open is
+    `can_view_application`'s question); operators see all."""
 
     qs = m.Application.objects.select_related("call__program", "organization", "region", "province")
     if not actor.is_authenticated or actor.membership is None:
         return qs.none()
     if actor.is_operator:
         return qs
+    if actor.is_expert:
+        return expert_granted(actor, qs)
     if actor.is_applicant:
         org = actor.organization
         member_of = m.ApplicationMember.objects.filter(organization=org).values("application_id")
@@ -127,6 +133,8 @@ def can_view_application(actor: Actor, app) -> Decision:
         return deny(_("Please sign in."))
     if actor.is_operator or _is_lead(actor, app) or _is_member(actor, app):
         return ALLOW
+    if actor.is_expert:
+        return expert_may_read(actor, app)
     if actor.is_applicant:
         return deny(_("This application belongs to another organization."))
     if app.status == Status.DRAFT:
@@ -369,6 +377,9 @@ def draft_conflicts_visible(actor: Actor, app):
 
 def can_request_packet(actor: Actor, app) -> Decision:
 
+    if actor.is_expert:
+        return deny(_("Experts read the application on their review page; packets are for the applicant and the "
+                      "bureaus."))
     decision = can_view_application(actor, app)
     if not decision:
         return decision
@@ -399,6 +410,8 @@ def documents_visible(actor: Actor):
         return qs.none()
     if actor.is_operator:
         return qs
+    if actor.is_expert:
+        return qs.none()
     packets = Q(kind=DocumentKind.PACKET, application__in=applications_visible(actor).order_by().values("pk"))
     if actor.is_applicant:
         return qs.filter(packets)
@@ -411,6 +424,9 @@ def can_view_document(actor: Actor, job) -> Decision:
 
     if not actor.is_authenticated or actor.membership is None:
         return deny(_("Please sign in."))
+    if actor.is_expert:
+        return deny(_("Experts read the application on their review page; packets are for the applicant and the "
+                      "bureaus."))
     if job.kind == DocumentKind.PACKET:
         app = job.application
         if app is None:
@@ -424,3 +440,172 @@ def can_view_document(actor: Actor, job) -> Decision:
     if region_in_scope(actor, job.region):
         return ALLOW
     return deny(_("This summary table belongs to another region."))
+
+
+# --- Experts (专家评审) -----------------------------------------------------------------------------
+#
+# An expert is an external account of one province's expert pool (Role.EXPERT in an organization of
+# kind EXPERT_POOL attached to the province). It sees nothing by region: only the applications
+# granted to it, one by one, with the per-object permission `submissions.review_as_expert`
+# (django-guardian, on the direct foreign-key table ApplicationUserObjectPermission). The city bureau
+# whose region holds an application, or the provincial department of its province, assigns experts
+# of that province and removes them (submissions.review.experts, audited). A grant opens the
+# application for reading while the review stage of the level that assigned it has not closed
+# (programs.deadlines, extensions included) and the applicant has not withdrawn it; on a call with
+# blind review (Call.blind_review) without the applicant's contact details (`can_view_contact_details`,
+# submissions.blind). An expert edits, recommends, signs off and decides nothing, reads no review file,
+# no timeline entries of the bureaus and no packet: the rules above refuse it.
+
+EXPERT_PERMISSION = "review_as_expert"
+EXPERT_PERM = f"submissions.{EXPERT_PERMISSION}"
+EXPERT_HIDDEN_STATUSES = (Status.DRAFT, Status.WITHDRAWN)
+
+
+def expert_granted(actor: Actor, qs=None):
+    """The applications of the expert's province granted to it (guardian on the direct table: one
+    query, no superuser or global shortcut)."""
+    if not actor.is_expert or actor.user is None:
+        return m.Application.objects.none()
+    qs = m.Application.objects.all() if qs is None else qs
+    granted = get_objects_for_user(actor.user, EXPERT_PERM, klass=qs, use_groups=False, with_superuser=False,
+                                   accept_global_perms=False)
+    return granted.filter(province_id=actor.province_id).exclude(status__in=EXPERT_HIDDEN_STATUSES)
+
+
+def expert_grants(*, application=None, user=None):
+    """The expert assignments (grant rows), of one application and/or one user."""
+    qs = m.ApplicationUserObjectPermission.objects.filter(
+        permission__codename=EXPERT_PERMISSION, permission__content_type__app_label="submissions")
+    if application is not None:
+        qs = qs.filter(content_object=application)
+    if user is not None:
+        qs = qs.filter(user=user)
+    return qs
+
+
+def expert_review_open(app, level: str, *, book: DeadlineBook | None = None, now=None) -> Decision:
+    """Is the review stage of `level` (the level that assigned the expert) still open for the
+    application's region? The one deadline resolver answers (extensions included)."""
+    if level not in (Level.CITY, Level.PROVINCE):
+        return deny(_("This assignment names no level of review."))
+    deadline = (book or DeadlineBook([app.call_id])).for_application(app, level)
+    if deadline.passed(now):
+        return deny(_("The review stage “%(stage)s” closed at %(at)s; the experts' access ended with it.") % {
+            "stage": deadline.stage.name, "at": timezone.localtime(deadline.at).strftime("%Y-%m-%d %H:%M")})
+    return ALLOW
+
+
+def expert_may_read(actor: Actor, app, *, level: str | None = None, book: DeadlineBook | None = None,
+                    now=None) -> Decision:
+    """May an expert read the application: granted to it, of its province, not withdrawn, and the
+    assigning level's stage still open? (`level`: the grant's level when the caller loaded it.)"""
+    if not actor.is_expert:
+        return deny(_("Only an assigned expert reads an application this way."))
+    if app.province_id != actor.province_id or app.status == Status.DRAFT:
+        return deny(_("This application has not been assigned to you."))
+    if app.status == Status.WITHDRAWN:
+        return deny(_("The applicant has withdrawn this application."))
+    if level is None:
+        level = expert_grants(application=app, user=actor.user).values_list("level", flat=True).first()
+        if level is None:
+            return deny(_("This application has not been assigned to you."))
+    return expert_review_open(app, level, book=book, now=now)
+
+
+def can_review_as_expert(actor: Actor) -> Decision:
+    """The expert's pages (专家评审): the experts of a province's pool."""
+    if actor.is_expert:
+        return ALLOW
+    return deny(_("These pages are for the experts of the province's expert pool."))
+
+
+def can_view_contact_details(actor: Actor, app) -> Decision:
+    """The applicant's contact details (contact person, phone, e-mail, address): hidden from experts
+    when the call's review is blind."""
+    if actor.is_expert and app.call.blind_review:
+        return deny(_("Blind review: the applicant's contact details are not shown to experts."))
+    return ALLOW
+
+
+def expert_assigning_level(actor: Actor) -> str | None:
+    """The level at which the actor assigns experts: the provincial department, a city bureau."""
+    if actor.is_provincial:
+        return Level.PROVINCE
+    if actor.is_bureau and actor.level == RegionLevel.CITY:
+        return Level.CITY
+    return None
+
+
+def can_manage_experts(actor: Actor, app) -> Decision:
+    """May the actor see the experts of the application, assign and remove them? The provincial
+    department of its province and the city bureau whose region holds it."""
+    if not actor.is_authenticated or actor.membership is None:
+        return deny(_("Please sign in."))
+    if expert_assigning_level(actor) is None:
+        return deny(_("Experts are assigned by the city bureau or the provincial department."))
+    if actor.is_provincial:
+        if app.province_id != actor.province_id:
+            return deny(_("This application belongs to another province."))
+    elif not region_in_scope(actor, app.region):
+        return deny(_("This application is outside your region."))
+    if app.status == Status.DRAFT:
+        return deny(_("A draft is visible only to the applicant."))
+    return ALLOW
+
+
+def expert_pool_province_ids(user) -> set[int]:
+    """The provinces whose expert pool the user is an active member of."""
+    return set(
+        Membership.objects.filter(user=user, role=Role.EXPERT, is_active=True, organization__kind=OrgKind.EXPERT_POOL,
+                                  organization__is_approved=True)
+        .values_list("organization__region__province_id", flat=True)
+    )
+
+
+def can_assign_expert(actor: Actor, app, expert, *, now=None) -> Decision:
+    """May the actor assign `expert` (a user) to the application now?"""
+    decision = can_manage_experts(actor, app)
+    if not decision:
+        return decision
+    level = expert_assigning_level(actor)
+    if app.routing and level not in app.routing:
+        return deny(_("The application does not pass the %(level)s.") % {"level": Level(level).label})
+    if app.status in FINAL_STATUSES or app.status == Status.PILOT:
+        return deny(_("The review of this application is over."))
+    deadline = DeadlineBook([app.call_id]).for_application(app, level)
+    if deadline.passed(now):
+        return deny(_("The review stage “%(stage)s” closed at %(at)s; experts can no longer be assigned.") % {
+            "stage": deadline.stage.name, "at": timezone.localtime(deadline.at).strftime("%Y-%m-%d %H:%M")})
+    provinces = expert_pool_province_ids(expert)
+    if not provinces:
+        return deny(_("Only members of an expert pool can be assigned as experts."))
+    if app.province_id not in provinces:
+        return deny(_("This expert belongs to the expert pool of another province."))
+    orgs = _conflicting_organization_ids(app)
+    if Membership.objects.filter(user=expert, organization_id__in=orgs, is_active=True).exists():
+        return deny(_("This expert belongs to the applicant organization and cannot review its application."))
+    if m.ConflictDeclaration.objects.filter(user=expert, organization_id__in=orgs).exists():
+        return deny(_("This expert declared a conflict of interest with this applicant."))
+    return ALLOW
+
+
+def can_unassign_expert(actor: Actor, app, grant) -> Decision:
+    """May the actor remove an assignment? The province any of its province; a city bureau those it made."""
+    decision = can_manage_experts(actor, app)
+    if not decision:
+        return decision
+    if not actor.is_provincial and grant.level != expert_assigning_level(actor):
+        return deny(_("The provincial department assigned this expert; only it can remove the assignment."))
+    return ALLOW
+
+
+def experts_assignable(actor: Actor):
+    """The experts the actor may choose from: the expert pool of its province (for the province and
+    the city bureaus)."""
+    if expert_assigning_level(actor) is None or actor.province_id is None:
+        return User.objects.none()
+    members = Membership.objects.filter(
+        role=Role.EXPERT, is_active=True, organization__kind=OrgKind.EXPERT_POOL, organization__is_approved=True,
+        organization__region__province_id=actor.province_id,
+    ).values("user_id")
+    return User.objects.filter(pk__in=members, is_active=True).order_by("last_name", "first_name", "username")

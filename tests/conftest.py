@@ -65,6 +65,8 @@ def build_world():
     w.dept_jx = org("江西省工信厅", OrgKind.PROVINCIAL_DEPARTMENT, w.jx)
     w.dept_gs = org("甘肃省工信厅", OrgKind.PROVINCIAL_DEPARTMENT, w.gs)
     w.operator_org = org("平台运营", OrgKind.PLATFORM_OPERATOR, w.jx)
+    w.experts_jx = org("江西省评审专家库", OrgKind.EXPERT_POOL, w.jx)
+    w.experts_gs = org("甘肃省评审专家库", OrgKind.EXPERT_POOL, w.gs)
 
     def user(username, organization, role, **extra):
         u = UserFactory(username=username, **extra)
@@ -88,6 +90,8 @@ def build_world():
     w.province_head = user("province_head", w.dept_jx, Role.PROVINCIAL_HEAD)
     w.other_province_officer = user("other_province_officer", w.dept_gs, Role.PROVINCIAL_OFFICER)
     w.operator = user("operator", w.operator_org, Role.PLATFORM_OPERATOR, is_staff=True, is_superuser=True)
+    w.expert = user("expert", w.experts_jx, Role.EXPERT)  # assigned to nothing unless a test assigns it
+    w.foreign_expert = user("foreign_expert", w.experts_gs, Role.EXPERT)
     return w
 
 

@@ -92,6 +92,12 @@ class Actor:
         return self.role in PROVINCIAL_ROLES
 
     @property
+    def is_expert(self) -> bool:
+        """An external expert of one province's pool: reads only the applications granted to it
+        (django-guardian, submissions.policy), nothing by region."""
+        return self.role == Role.EXPERT
+
+    @property
     def level(self) -> str | None:
         """The level of region the actor governs (county, city, province) if a bureau/department."""
         if self.is_provincial:

@@ -211,7 +211,7 @@ def can_manage_colleagues(actor: Actor) -> Decision:
 
 def can_list_organizations(actor: Actor) -> Decision:
     """The organizations in the actor's scope (bureaus, provincial staff, operators)."""
-    if actor.membership is not None and not actor.is_applicant:
+    if actor.is_bureau or actor.is_provincial or actor.is_operator:
         return ALLOW
     return deny(_("Only bureaus and the provincial department list organizations."))
 

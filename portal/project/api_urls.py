@@ -9,9 +9,10 @@ from scoring import api as scoring_api
 from submissions.documents import api as documents_api
 from submissions.filing import api as filing_api
 from submissions.review import api as review_api
+from submissions.review import expert_api
 
 router = DefaultRouter()
-for app_api in (portal_api, programs_api, scoring_api, filing_api, review_api, documents_api):
+for app_api in (portal_api, programs_api, scoring_api, filing_api, review_api, documents_api, expert_api):
     app_api.register(router)
 
 urlpatterns = [

@@ -37,13 +37,14 @@ from rest_framework.response import Response
 from portal import access
 from programs.policy import calls_visible
 from submissions.api_fields import CurrentReceiptFields
+from submissions.blind import form_data_for
 from submissions.constants import MemberRole
 from submissions.embargo import as_seen_by
 from submissions.filing import services
 from submissions.filing.uploads import UploadRefused, attachment_response
 from submissions.forms import form_spec
 from submissions.models import Attachment
-from submissions.policy import can_follow_applications, can_start_application, can_view_attachment
+from submissions.policy import can_follow_applications, can_start_application, can_view_application, can_view_attachment
 
 # --- serializers ----------------------------------------------------------------------------------
 
@@ -128,6 +129,13 @@ class ApplicationSerializer(ApplicationListSerializer):
     receipts = serializers.SerializerMethodField()
     members = serializers.SerializerMethodField()
 
+    def to_representation(self, instance):
+        out = super().to_representation(instance)
+        actor = self.context.get("actor")
+        if actor is not None:  # an expert on a blind call: without the applicant's contact details
+            out["data"] = form_data_for(actor, instance)
+        return out
+
     def get_attachments(self, obj) -> list[dict]:
         return AttachmentSerializer(obj.attachments.filter(is_current=True).select_related("material"), many=True).data
 
@@ -203,6 +211,12 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "actor": access.actor_of(self.request)}
+
+    def get_object(self):
+        obj = super().get_object()
+        if not can_view_application(access.actor_of(self.request), obj):  # e.g. an expert after its stage closed
+            raise NotFound()
+        return obj
 
     def _actor(self):
         actor = access.actor_of(self.request)

@@ -77,3 +77,16 @@ def test_reset_also_removes_the_documents_built_for_demo_applications(demo):
     call_command("load_demo", "--reset", stdout=io.StringIO())
     assert not DocumentJob.objects.exists()
     assert Application.objects.filter(status=Status.SUBMITTED).count() == 3
+
+
+def test_the_demo_expert_reads_its_one_demo_application(demo, client):
+    from submissions.review.experts import expert_rows
+
+    expert = actor_for(User.objects.get(username="jx_expert"))
+    rows = expert_rows(expert)
+    assert [r.app.organization.name for r in rows] == ["赣州虔东稀土新材料有限公司（演示）"] and rows[0].open
+    assert "jx_expert" in demo
+    assert client.login(username="jx_expert", password="demo-portal-2026")
+    assert client.get(f"/expert/applications/{rows[0].app.pk}/").status_code == 200
+    call_command("load_demo", stdout=io.StringIO())  # idempotent: still one assignment
+    assert len(expert_rows(expert)) == 1

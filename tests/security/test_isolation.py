@@ -31,6 +31,10 @@ FOREIGN_ORGS = {
     "city_head": ["ent_nc", "ent_cg"],
     "province_officer": ["ent_cg", "bureau_lz", "dept_gs"],
     "province_head": ["ent_cg"],
+    # an expert sees no organization at all, not even of its own province (only the applications
+    # granted to it: see the expert tests below)
+    "expert": ["ent_zg", "ent_nk", "ent_nc", "ent_cg", "bureau_zg", "bureau_gz", "dept_jx", "dept_gs"],
+    "foreign_expert": ["ent_zg", "ent_cg", "bureau_lz", "dept_gs", "dept_jx"],
 }
 CASES = [(actor, target) for actor, targets in FOREIGN_ORGS.items() for target in targets]
 
@@ -119,8 +123,8 @@ def test_filer_cannot_change_the_organization_profile(world, client_for, api_for
 
 # --- Calls -------------------------------------------------------------------------------
 
-ALL_ROLES = ["applicant_admin", "applicant_filer", "applicant_viewer", "county_reviewer", "county_head", "city_reviewer", "city_head",
-             "province_officer", "province_head"]
+ALL_ROLES = ["applicant_admin", "applicant_filer", "applicant_viewer", "county_reviewer", "county_head",
+             "city_reviewer", "city_head", "province_officer", "province_head", "expert", "foreign_expert"]
 
 
 def make_calls(world):
@@ -273,3 +277,79 @@ def test_anonymous_sees_public_calls_only_and_no_tenant_data(world, client):
     assert client.get("/api/organizations/").status_code in {401, 403}
     assert client.get("/api/audit/").status_code in {401, 403}
     assert client.get(reverse("organization-list")).status_code == 302  # to the login page
+
+
+# --- Experts: a per-object grant, and nothing by region ------------------------------------------
+
+EXPERT_INTRUDERS = ["expert", "foreign_expert", "applicant_admin", "other_applicant", "county_reviewer",
+                    "neighbour_reviewer", "city_reviewer", "other_city_reviewer", "lanzhou_reviewer",
+                    "province_officer", "other_province_officer", "operator"]
+
+
+@pytest.fixture
+def expert_case(world):
+    """Two submitted applications of 章贡区: one assigned by the province to `expert`, one not."""
+    from portal.access import actor_for as actor
+    from submissions.review.experts import expert_assign
+    from tests.submissions.test_review_support import review_call, submitted
+
+    call = review_call(world, code="iso-experts")
+    assigned, other = submitted(world.ent_zg, call), submitted(world.ent_zg2, call)
+    expert_assign(actor=actor(world.province_officer), application=assigned, expert=world.expert)
+    return assigned, other
+
+
+@pytest.mark.parametrize("actor_name", EXPERT_INTRUDERS)
+def test_the_expert_pages_show_each_user_only_its_own_assignments(world, client_for, api_for, expert_case,
+                                                                 actor_name):
+    assigned, other = expert_case
+    user = getattr(world, actor_name)
+    client, api = client_for(user), api_for(user)
+    mine = {assigned.pk} if actor_name == "expert" else set()
+    listing = client.get(reverse("expert-applications"))
+    if actor_name in ("expert", "foreign_expert"):
+        assert listing.status_code == 200
+        assert (world.ent_zg.name in listing.content.decode()) is bool(mine)
+        assert world.ent_zg2.name not in listing.content.decode()
+        assert {r["id"] for r in api.get("/api/expert/applications/").json()["results"]} == mine
+    else:  # the expert's pages are for experts
+        assert listing.status_code == 403
+        assert api.get("/api/expert/applications/").status_code == 403
+    for app in (assigned, other):
+        expected = 200 if app.pk in mine else 404
+        if actor_name in ("expert", "foreign_expert"):
+            assert client.get(reverse("expert-application", args=[app.pk])).status_code == expected
+            assert api.get(f"/api/expert/applications/{app.pk}/").status_code == expected
+        else:
+            assert client.get(reverse("expert-application", args=[app.pk])).status_code in REFUSED
+
+
+@pytest.mark.parametrize("actor_name", ["expert", "foreign_expert", "applicant_admin", "county_reviewer",
+                                        "neighbour_reviewer", "other_city_reviewer", "lanzhou_reviewer",
+                                        "other_province_officer", "operator"])
+def test_only_the_city_and_the_province_of_the_application_assign_experts(world, client_for, api_for, expert_case,
+                                                                          actor_name):
+    from submissions.models import ApplicationUserObjectPermission
+
+    assigned, other = expert_case
+    before = (AuditEntry.objects.count(), list(ApplicationUserObjectPermission.objects.values_list("pk", flat=True)))
+    user = getattr(world, actor_name)
+    api, client = api_for(user), client_for(user)
+    for app in (assigned, other):
+        assert api.get(f"/api/applications/{app.pk}/experts/").status_code in REFUSED
+        assert api.post(f"/api/applications/{app.pk}/experts/", {"expert": world.expert.pk},
+                        format="json").status_code in REFUSED
+        assert api.delete(f"/api/applications/{app.pk}/experts/{world.expert.pk}/").status_code in REFUSED
+        assert client.get(reverse("review-experts", args=[app.pk])).status_code in REFUSED
+        assert client.post(reverse("review-experts", args=[app.pk]),
+                           {"action": "unassign", "expert": world.expert.pk}).status_code in REFUSED
+    after = (AuditEntry.objects.count(), list(ApplicationUserObjectPermission.objects.values_list("pk", flat=True)))
+    assert after == before
+
+
+def test_positive_control_the_city_bureau_and_the_province_manage_experts(world, client_for, api_for, expert_case):
+    assigned, other = expert_case
+    for user in (world.city_reviewer, world.city_head, world.province_officer, world.province_head):
+        assert client_for(user).get(reverse("review-experts", args=[other.pk])).status_code == 200
+        assert [r["expert"] for r in api_for(user).get(f"/api/applications/{assigned.pk}/experts/").json()] == [
+            world.expert.pk]

@@ -22,7 +22,7 @@ REFUSED = {403, 404}
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 INTRUDERS = ["neighbour_reviewer", "other_city_reviewer", "lanzhou_reviewer", "other_province_officer",
-             "other_applicant", "applicant_admin", "applicant_filer"]
+             "other_applicant", "applicant_admin", "applicant_filer", "expert", "foreign_expert"]
 WRONG_LEVEL = ["city_reviewer", "city_head", "province_officer"]  # may read, may not act at the county
 
 
@@ -144,7 +144,7 @@ def test_positive_control_the_county_reviewer(world, client_for, api_for, case):
 
 
 @pytest.mark.parametrize("intruder", ["neighbour_reviewer", "other_city_reviewer", "lanzhou_reviewer",
-                                      "other_province_officer", "other_applicant"])
+                                      "other_province_officer", "other_applicant", "expert", "foreign_expert"])
 def test_timeline_and_audit_rows_refused(world, client_for, api_for, case, intruder):
     app = case["app"]
     client = client_for(getattr(world, intruder))

@@ -3,7 +3,7 @@ from django.test.utils import override_settings
 from django.utils.translation import gettext as _
 
 from portal.project.demo import DEMO_CALLS, load_demo, load_demo_calls, passwords_visible
-from submissions.demo import load_demo_applications, reset_demo_applications
+from submissions.demo import load_demo_applications, load_demo_expert_assignments, reset_demo_applications
 
 
 class Command(BaseCommand):
@@ -25,6 +25,8 @@ class Command(BaseCommand):
             made = load_demo_applications()
         for line in made:
             self.stdout.write(_("Demo application: %(line)s") % {"line": line})
+        for line in load_demo_expert_assignments():
+            self.stdout.write(_("Demo expert assignment: %(line)s") % {"line": line})
         self.stdout.write(_("Demo accounts (all data marked 演示 is demo data):"))
         width = max(len(login.username) for login in logins)
         for login in logins:
