@@ -72,6 +72,7 @@ def test_a_passed_stage_deadline_refuses_with_its_reason(world):
     unchanged(app, Status.SUBMITTED, before)
 
 
+@time_machine.travel(dt.datetime(2031, 3, 1, 9, 30, tzinfo=dt.timezone.utc), tick=False)
 def test_a_passed_filing_deadline_refuses_the_submission_with_its_reason(world):
     call = CallFactory(code="wfc-filing", province=world.jx)
     StageFactory(call=call, level=StageLevel.APPLICANT, deadline_kind=DeadlineKind.ABSOLUTE,
