@@ -9,6 +9,5 @@ urlpatterns = [
     path("review/summary-tables/", v.summary_request, name="summary-request"),
     path("applications/<int:pk>/packet/panel/", v.packet_panel, name="packet-panel"),
     path("review/summary-tables/jobs/", v.summary_jobs, name="summary-jobs"),
-    path("documents/<int:pk>/status/", v.document_status, name="document-status"),
     path("documents/<int:pk>/download/", v.document_download, name="document-download"),
 ]

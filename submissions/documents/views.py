@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -102,15 +102,6 @@ def summary_request(request):
         messages.success(request, _("The summary table is ready.") if job.is_done
                          else _("The summary table is being built; this page shows it once it is ready."))
     return _back(request, default)
-
-
-@login_required
-def document_status(request, pk: int):
-    job = visible_job(access.actor_of(request), pk)
-    return JsonResponse({
-        "id": job.pk, "status": job.status, "label": str(job.get_status_display()), "pages": job.pages,
-        "error": job.error, "download_url": reverse("document-download", args=[job.pk]) if job.is_done else None,
-    })
 
 
 def _page_url(request, default: str) -> str:

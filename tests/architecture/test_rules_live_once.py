@@ -27,7 +27,7 @@ def _presentation_files():
         for path in root.rglob("*.py"):
             if "migrations" in path.parts:
                 continue
-            if path.name in ("views.py", "api.py", "serializers.py") or "templatetags" in path.parts:
+            if path.name.endswith(("views.py", "api.py", "pages.py", "serializers.py")) or "templatetags" in path.parts:
                 yield path
     yield from (BASE / "templates").rglob("*.html")
 
@@ -45,6 +45,7 @@ def test_the_scan_sees_the_presentation_layer():
     names = {p.relative_to(BASE).as_posix() for p in _presentation_files()}
     assert "submissions/review/views.py" in names and "templates/base.html" in names
     assert "portal/project/views.py" in names and "submissions/templatetags/review_tags.py" in names
+    assert "submissions/review/expert_pages.py" in names and "submissions/review/expert_api.py" in names
     assert ROLE_TEST.search("{% if actor.is_bureau %}") and ROLE_TEST.search("if actor.role == 'x':")
 
 
