@@ -12,7 +12,7 @@ it is raised:
     quota     the quota has no room (recommend) or is exceeded (sign-off)         ValidationError
 
 The deadlines themselves are computed elsewhere and only asked here: the filing deadline by
-``services.filing_deadline``, the bureau's stage deadline by ``deadlines.check_bureau_deadline``;
+``programs.deadlines.filing_deadline``, the bureau's stage deadline by ``deadlines.check_bureau_deadline``;
 the quota figures by ``submissions.quotas``.
 """
 
@@ -28,10 +28,10 @@ from django.utils.translation import gettext as _
 
 from portal.access import ALLOW, Actor, Decision, deny
 from programs.constants import CallStatus
-from programs.deadlines import filing_deadline
+from programs.deadlines import DeadlineBook, filing_deadline
 from submissions import embargo, policy
 from submissions.constants import Status
-from submissions.deadlines import DeadlineBook, check_bureau_deadline
+from submissions.deadlines import check_bureau_deadline
 from submissions.quotas import QuotaExceeded, has_room, quota_region_for, quota_status, within_limit
 
 FILING_CODES = frozenset({"closed", "deadline"})  # what an applicant's submission lists with its problems

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from portal.access import ALLOW, Decision, deny
-from programs.deadlines import Deadline, DeadlineBook, filing_deadline  # noqa: F401  (public names)
+from programs.deadlines import Deadline, DeadlineBook
 
 from .constants import Level
 

@@ -18,7 +18,6 @@ from portal.models import Organization, Region
 from programs.models import (
     Call,
     RequiredMaterial,
-    StageExtension,  # noqa: F401  (moved to programs; kept importable here)
 )
 
 from .constants import DocumentFormat, DocumentKind, DocumentStatus, Level, MemberRole, Status

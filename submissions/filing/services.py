@@ -45,7 +45,7 @@ from portal.access import Actor
 from portal.models import Organization, validate_credit_code
 from portal.services import audit_record
 from programs.constants import CallStatus, ConditionKind, StageLevel
-from programs.deadlines import Deadline, filing_deadline, resolve_deadline, stages_prefetch  # noqa: F401
+from programs.deadlines import Deadline, filing_deadline, resolve_deadline, stages_prefetch
 from programs.policy import (
     call_kind_decision,
     call_place_decision,

@@ -19,6 +19,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from portal import access, json_input
 from portal.audit_labels import action_label
+from programs.deadlines import filing_deadline
 from programs.policy import can_view_call
 from programs.selectors import call_detail_queryset
 from submissions import workflow
@@ -162,7 +163,7 @@ def apply(request, code: str):
             else:
                 messages.success(request, _("Your application has been opened. It is saved as you type."))
                 return redirect("applicant-application-edit", pk=app.pk)
-    deadline = services.filing_deadline(call=call, region=actor.organization.region)
+    deadline = filing_deadline(call=call, region=actor.organization.region)
     return render(request, "submissions/applicant/apply.html", {
         "call": call, "form": form, "decision": decision, "has_letter": has_letter, "deadline": deadline,
         "spec": form_spec(call),

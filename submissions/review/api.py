@@ -26,7 +26,7 @@ from rest_framework.response import Response
 from portal import access
 from portal.json_input import TextOrNumberField
 from portal.models import Organization, Region
-from programs.models import Call, Stage
+from programs.models import Call, Stage, StageExtension
 from programs.policy import calls_visible, can_view_call, stage_extensions_visible
 from submissions.api_fields import CurrentReceiptFields
 from submissions.constants import Level, Status
@@ -37,7 +37,6 @@ from submissions.models import (
     ConflictDeclaration,
     QuotaException,
     ResultPublication,
-    StageExtension,
 )
 from submissions.policy import (
     applications_visible,

@@ -25,12 +25,13 @@ from django.utils.translation import gettext as _
 from portal.access import Actor
 from portal.constants import RegionLevel
 from portal.models import Region
+from programs.deadlines import DeadlineBook
 from programs.models import Call
 from programs.selectors import upcoming_deadlines as upcoming
 from scoring.engine import InputError, evaluate, fmt
 from scoring.models import prefers_english
 from submissions.constants import Level, Status
-from submissions.deadlines import GATED_LEVELS, DeadlineBook
+from submissions.deadlines import GATED_LEVELS
 from submissions.forms import ANNUAL_FIGURES, FACT_LABELS, form_spec
 from submissions.models import Application, Attachment, InputCorrection, Receipt, Review
 from submissions.policy import (

@@ -31,7 +31,8 @@ from portal.access import Actor, Decision
 from portal.constants import RegionLevel
 from portal.models import Organization, Region
 from portal.services import audit_record
-from programs.models import Stage
+from programs.deadlines import DeadlineBook
+from programs.models import Stage, StageExtension
 from programs.policy import (
     can_extend_stage,
     can_grant_quota_exception,
@@ -44,7 +45,6 @@ from scoring.selectors import UnknownRubric, resolve_rubric
 from scoring.services import assessment_record
 from submissions import notifications, workflow
 from submissions.constants import Status
-from submissions.deadlines import DeadlineBook
 from submissions.models import (
     Application,
     ConflictDeclaration,
@@ -55,7 +55,6 @@ from submissions.models import (
     Review,
     SiteVisit,
     SiteVisitPhoto,
-    StageExtension,
 )
 from submissions.policy import (
     can_declare_conflict,

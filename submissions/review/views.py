@@ -24,6 +24,7 @@ from django.views.decorators.vary import vary_on_headers
 from portal import access
 from portal.constants import RegionLevel
 from portal.models import Region
+from programs.deadlines import DeadlineBook
 from programs.models import Call, Stage
 from programs.policy import (
     can_extend_deadlines,
@@ -37,7 +38,7 @@ from programs.selectors import catalogue
 from programs.workdays import end_of_day
 from submissions import workflow
 from submissions.constants import Level, Status
-from submissions.deadlines import DeadlineBook, bureau_deadline
+from submissions.deadlines import bureau_deadline
 from submissions.embargo import (
     application_timeline,
     as_seen_by,

@@ -6,8 +6,9 @@ import io
 import pytest
 from django.utils import timezone
 
+from programs.models import StageExtension
 from submissions.constants import Level, Status
-from submissions.models import ConflictDeclaration, QuotaException, ResultPublication, StageExtension
+from submissions.models import ConflictDeclaration, QuotaException, ResultPublication
 from tests.submissions.test_review_support import at_city, enterprise, review_call, submitted
 
 pytestmark = pytest.mark.django_db

@@ -64,7 +64,7 @@ def test_a_stage_limited_to_one_city_routes_only_that_city_through_its_counties(
 
 
 def test_route_steps_carry_each_stage_and_its_effective_deadline(world):
-    from submissions.models import StageExtension
+    from programs.models import StageExtension
 
     county_at = timezone.now() + dt.timedelta(days=5)
     call = review_call(world, code="r-steps", county_deadline=county_at)
