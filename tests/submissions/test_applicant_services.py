@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from portal.constants import Role
 from portal.models import AuditEntry
 from programs.constants import CallKind
+from programs.models import StageExtension
 from submissions.constants import Status
 from submissions.filing import services
 from submissions.models import (
@@ -20,7 +21,6 @@ from submissions.models import (
     CommitmentAcceptance,
     DraftConflict,
     Receipt,
-    StageExtension,
 )
 from submissions.policy import applications_visible, can_view_application
 from tests.factories import MembershipFactory, UserFactory, fire_as

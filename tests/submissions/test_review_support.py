@@ -107,6 +107,7 @@ def county_staff(world, region):
 def snapshot(app):
     """What a refused request must leave unchanged."""
     from portal.models import AuditEntry
+    from programs.models import StageExtension
     from scoring.models import Assessment
     from submissions.models import (
         InputCorrection,
@@ -115,7 +116,6 @@ def snapshot(app):
         Review,
         SiteVisit,
         SiteVisitPhoto,
-        StageExtension,
     )
 
     app.refresh_from_db()
