@@ -1,3 +1,9 @@
+# Front-end libraries, pinned by package-lock.json, served by the portal itself (no CDN).
+FROM node:20-bookworm-slim AS assets
+WORKDIR /assets
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts --omit=optional
+
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -14,6 +20,7 @@ COPY scoring ./scoring
 COPY submissions ./submissions
 RUN pip install --no-cache-dir -e .
 COPY . .
+COPY --from=assets /assets/node_modules ./node_modules
 RUN DJANGO_ENV=production SECRET_KEY=build-only-not-used-at-runtime ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput \
  && useradd --system --uid 1000 portal && mkdir -p /app/var && chown -R portal /app/var

@@ -10,11 +10,11 @@ DEB_PACKAGES := chromium fonts-noto-cjk libharfbuzz-subset0 gettext libpango-1.0
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint install system-packages python-packages migrate fixtures serve messages bench clean
+.PHONY: demo test lint install system-packages python-packages node-packages migrate fixtures serve messages bench clean
 
 demo: install migrate fixtures serve
 
-install: system-packages python-packages
+install: system-packages python-packages node-packages
 
 system-packages:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -30,6 +30,14 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 python-packages: $(VENV)/.installed
+
+# Front-end libraries, pinned by package-lock.json and served by the portal itself (no CDN).
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
+	npm ci --no-audit --no-fund --ignore-scripts --omit=optional
+	touch $@
+
+node-packages: node_modules/.installed
 
 migrate: install
 	$(PY) manage.py migrate --noinput

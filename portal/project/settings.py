@@ -152,6 +152,17 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "portal" / "static"]
+# Front-end libraries pinned in package-lock.json (`make install` runs npm ci), served under static/vendor/.
+NODE_MODULES = BASE_DIR / "node_modules"
+VENDOR_ASSETS = {
+    "vendor/pdfjs": NODE_MODULES / "pdfjs-dist" / "build",
+    "vendor/pdfjs-web": NODE_MODULES / "pdfjs-dist" / "web",
+    "vendor/echarts": NODE_MODULES / "echarts" / "dist",
+    "vendor/tom-select": NODE_MODULES / "tom-select" / "dist",
+    "vendor/flatpickr": NODE_MODULES / "flatpickr" / "dist",
+    "vendor/axe-core": NODE_MODULES / "axe-core",
+}
+STATICFILES_DIRS += [(prefix, path) for prefix, path in VENDOR_ASSETS.items() if path.is_dir()]
 WHITENOISE_USE_FINDERS = not PRODUCTION  # serve static files straight from the apps in development
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
