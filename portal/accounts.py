@@ -11,12 +11,14 @@
 
 from __future__ import annotations
 
+from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -27,7 +29,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework.authtoken.models import Token
 
 from . import outbox
-from .access import Actor, actor_of
+from .access import Actor, actor_of, is_platform_operator
 from .models import User
 from .services import audit_record
 
@@ -89,6 +91,21 @@ def api_token_revoke(*, actor: Actor) -> bool:
     if deleted:
         audit_record(actor=actor, action="api_token.revoke", obj=actor.user)
     return bool(deleted)
+
+
+def login_unlock(*, actor: Actor, attempts) -> int:
+    """A platform operator lifts sign-in lockouts (axes' attempts): one audit entry per attempt."""
+    if not (actor.is_authenticated and is_platform_operator(actor.user)):
+        raise PermissionDenied(_("Only platform operators can lift a sign-in lockout."))
+    lifted = 0
+    with transaction.atomic():
+        for attempt in AccessAttempt.objects.filter(pk__in=[a.pk for a in attempts]).select_for_update():
+            audit_record(actor=actor, action="login.unlock", obj=attempt,
+                         data={"username": attempt.username or "", "ip_address": attempt.ip_address or "",
+                               "failures": attempt.failures_since_start})
+            attempt.delete()
+            lifted += 1
+    return lifted
 
 
 # --- views ---------------------------------------------------------------------------------------
