@@ -172,7 +172,7 @@ class Attachment(models.Model):
                                  related_name="+")
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
     original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(_("type"), max_length=64)
+    content_type = models.CharField(_("type"), max_length=255)
     size = models.PositiveBigIntegerField(_("size"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True,
@@ -300,7 +300,7 @@ class SiteVisitPhoto(models.Model):
                               related_name="photos")
     file = models.FileField(_("file"), upload_to=site_photo_path, max_length=200)
     original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(_("type"), max_length=64)
+    content_type = models.CharField(_("type"), max_length=255)
     size = models.PositiveBigIntegerField(_("size"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
 

@@ -92,3 +92,21 @@ def test_swagger_ui_is_served_by_the_portal_under_the_policy(client):
     assert script.status_code == 200 and script["Content-Type"].startswith("application/javascript")
     assert "SwaggerUIBundle" in script.content.decode()
     assert _policy(response)["script-src"] == ["'self'"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("content,name", [("pdf", "申报材料.pdf"), ("png", "证书.png")])
+def test_inline_material_views_are_sandboxed(client_for, world, settings, tmp_path, content, name):
+    from tests.submissions.test_applicant_support import attach, image_bytes, make_call, pdf_bytes, start
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    app = start(world.applicant_admin, make_call(world.jx))
+    data = pdf_bytes() if content == "pdf" else image_bytes("PNG")
+    att = attach(world.applicant_admin, app, code="application-material" if content == "pdf" else "evidence",
+                 content=data, name=name)
+    response = client_for(world.applicant_admin).get(f"/applications/{app.pk}/files/{att.pk}/?inline=1")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("inline")
+    policy = _policy(response)
+    assert "sandbox" in policy and policy["default-src"] == ["'none'"]
+    assert "'unsafe-inline'" not in response["Content-Security-Policy"]
