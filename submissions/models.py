@@ -441,3 +441,26 @@ class DocumentJob(models.Model):
     @property
     def is_done(self) -> bool:
         return self.status == DocumentStatus.DONE
+
+
+class DraftVersion(models.Model):
+    """What a draft held after one save (every autosave keeps one): the applicant sees the history and
+    restores a version (the restore is itself a new version). Kept for the application's life,
+    compacted by `submissions.filing.versions.draft_versions_compact` (every version of the last hour,
+    then the last one of each hour)."""
+
+    application = models.ForeignKey(Application, verbose_name=_("application"), on_delete=models.CASCADE,
+                                    related_name="draft_versions")
+    version = models.PositiveIntegerField(_("version"))
+    data = models.JSONField(_("form data"), default=dict)
+    score_inputs = models.JSONField(_("self-assessment figures"), default=dict)
+    saved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("saved by"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    saved_at = models.DateTimeField(_("saved at"), default=timezone.now)
+    restored_from = models.PositiveIntegerField(_("restored from version"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("draft version")
+        verbose_name_plural = _("draft versions")
+        ordering = ["-version"]
+        constraints = [models.UniqueConstraint(fields=["application", "version"], name="draft_version_once")]

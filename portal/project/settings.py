@@ -234,8 +234,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.outbox_sweep",
         "schedule": 300,
     },
+    # Draft versions: every version of the last hour, then the last one of each hour.
+    "draft-versions-compact": {
+        "task": "submissions.filing.tasks.compact_draft_versions",
+        "schedule": 3600,
+    },
 }
-CELERY_IMPORTS = ["submissions.review.tasks", "submissions.documents.tasks"]
+CELERY_IMPORTS = ["submissions.review.tasks", "submissions.documents.tasks", "submissions.filing.tasks"]
 
 # --- E-mail ------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -75,6 +75,7 @@ from submissions.models import (
     Attachment,
     CommitmentAcceptance,
     DraftConflict,
+    DraftVersion,
     Receipt,
 )
 from submissions.policy import (
@@ -644,6 +645,9 @@ def application_save_draft(*, actor: Actor, application: Application, base_versi
         app.updated_by = actor.user
         app.updated_at = now
         app.save(update_fields=["data", "score_inputs", "self_score", "version", "updated_by", "updated_at"])
+        # every save keeps a version (one INSERT; compacted hourly by submissions.filing.versions)
+        DraftVersion.objects.create(application=app, version=app.version, data=new_data, score_inputs=stored_inputs,
+                                    saved_by=actor.user, saved_at=now)
         warnings.update(value_warnings(spec, new_data, stored_inputs))
     application.__dict__.update({k: v for k, v in app.__dict__.items() if not k.startswith("_")})
     return SaveOutcome(app, saved=True, warnings=warnings)
