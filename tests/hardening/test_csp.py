@@ -110,3 +110,43 @@ def test_inline_material_views_are_sandboxed(client_for, world, settings, tmp_pa
     policy = _policy(response)
     assert "sandbox" in policy and policy["default-src"] == ["'none'"]
     assert "'unsafe-inline'" not in response["Content-Security-Policy"]
+
+
+def test_gunicorn_sends_no_server_header(tmp_path):
+    """A real gunicorn, started as the image starts it (gunicorn.conf.py read from the working directory)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "portal.project.wsgi:application", "--bind",
+                               f"127.0.0.1:{port}", "--workers", "1"], cwd=BASE, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    headers = dict(response.headers)
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert "Date" in headers
+    assert "Server" not in headers, headers
+
+
+def test_nginx_hides_the_server():
+    conf = (BASE / "deploy" / "nginx.conf").read_text()
+    assert re.search(r"^\s*server_tokens off;", conf, re.M)
+    assert re.search(r"^\s*proxy_hide_header Server;", conf, re.M)
