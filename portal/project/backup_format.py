@@ -3,8 +3,10 @@ cuts them to milliseconds, which a restore must not do)."""
 
 import datetime as dt
 
-from django.core.serializers.json import Deserializer  # noqa: F401 - the format's reader
-from django.core.serializers.json import DjangoJSONEncoder
+from django.core.serializers.json import (
+    Deserializer,  # noqa: F401 - the format's reader
+    DjangoJSONEncoder,
+)
 from django.core.serializers.json import Serializer as JSONSerializer
 
 
