@@ -35,3 +35,4 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 handler403 = "portal.views.permission_denied_view"
+handler404 = "portal.views.not_found_view"

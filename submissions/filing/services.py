@@ -615,6 +615,8 @@ def application_save_draft(*, actor: Actor, application: Application, base_versi
             base_version = int(base_version)
         except (TypeError, ValueError):
             raise ValidationError(_("The version of the draft being edited is missing.")) from None
+        if not 0 <= base_version <= 2_147_483_647:
+            raise ValidationError(_("The version of the draft being edited is missing."))
         if base_version != app.version:
             conflict = _keep_refused(app, actor, base_version, data, score_inputs)
             audit_record(actor=actor, action="application.draft_conflict", obj=app, province=app.province,
