@@ -1,8 +1,11 @@
-from django.contrib import admin
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from .access import actor_for
+from .accounts import login_unlock
 from .models import AuditEntry, CreditCodeException, Membership, Organization, OutboxMessage, Region, User
 from .outbox import MAX_ATTEMPTS
 from .services import credit_code_exception_record
@@ -104,6 +107,23 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# Sign-in lockouts (django-axes): operators lift them with an audited action, never by deleting rows.
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class LockoutAdmin(AccessAttemptAdmin):
+    actions = ["unlock"]
+
+    @admin.action(description=_("Lift the sign-in lockout (audited)"))
+    def unlock(self, request, queryset):
+        lifted = login_unlock(actor=actor_for(request.user), attempts=list(queryset))
+        self.message_user(request, _("%(n)s lockout(s) lifted.") % {"n": lifted}, messages.SUCCESS)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -13,7 +13,7 @@ from .services import audit_record, membership_switch
 
 
 class RegionSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)  # a province has none
 
     class Meta:
         model = Region

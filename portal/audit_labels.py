@@ -20,6 +20,12 @@ LABELS: dict[str, object] = {
     "membership.invite": _("Colleague invited"),
     "membership.switch": _("Role switched"),
     "credit_code_exception.record": _("Credit-code exception recorded"),
+    "password.reset_request": _("Password reset requested"),
+    "password.reset": _("Password reset"),
+    "password.change": _("Password changed"),
+    "api_token.create": _("API token created"),
+    "api_token.revoke": _("API token revoked"),
+    "login.unlock": _("Sign-in lockout lifted"),
 }
 
 _FAMILIES: dict[str, Callable[[str], object | None]] = {}

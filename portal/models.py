@@ -239,8 +239,29 @@ class Membership(models.Model):
             raise ValidationError({"role": _("This role does not fit this kind of organization.")})
 
 
+class AuditQuerySet(models.QuerySet):
+    """The bulk paths refuse too: no QuerySet.update()/delete() of audit rows (and on PostgreSQL a
+    trigger refuses UPDATE and DELETE whatever the client, see migration audit_entries_append_only)."""
+
+    def update(self, **kwargs):
+        raise ValidationError(_("Audit entries cannot be changed."))
+
+    def delete(self):
+        raise ValidationError(_("Audit entries cannot be deleted."))
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise ValidationError(_("Audit entries cannot be changed."))
+
+    def update_or_create(self, defaults=None, create_defaults=None, **kwargs):
+        raise ValidationError(_("Audit entries cannot be changed."))
+
+    delete.queryset_only = True
+
+
 class AuditEntry(models.Model):
     """One state change: who, when, what, from and to. Rows are never edited or deleted."""
+
+    objects = AuditQuerySet.as_manager()
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(User, verbose_name=_("actor"), null=True, on_delete=models.SET_NULL, related_name="+")

@@ -6,10 +6,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.http import require_POST
 
 from . import access
@@ -108,3 +109,10 @@ def permission_denied_view(request, exception=None):
     reason = str(exception) if exception and str(exception) else _("You are not allowed to do this.")
     return render(request, "403.html", {"reason": reason}, status=403)
 
+
+
+def not_found_view(request, exception=None):
+    """A path the API does not have answers as the API does (JSON, documented in the schema); pages get the page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)

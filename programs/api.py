@@ -24,7 +24,7 @@ class ProgramTypeSerializer(serializers.ModelSerializer):
 
 
 class StageSerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     effective_deadline = serializers.SerializerMethodField()
     warnings = serializers.SerializerMethodField()
 
@@ -51,7 +51,7 @@ class StageSerializer(serializers.ModelSerializer):
 
 
 class QuotaSerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     text = serializers.SerializerMethodField()
 
     class Meta:

@@ -81,7 +81,7 @@ class Call(models.Model):
     issuer = models.CharField(_("issued by"), max_length=200, blank=True)
     issued_on = models.DateField(_("issued on"), null=True, blank=True)
     notice_text = models.TextField(_("notice text"), blank=True)
-    notice_pdf = models.FileField(_("notice PDF"), upload_to="notices/", blank=True)
+    notice_pdf = models.FileField(_("notice PDF"), upload_to="notices/", blank=True, max_length=255)
     commitment_text = models.TextField(_("commitment letter"), blank=True)
     rubric_code = models.CharField(_("self-assessment rubric"), max_length=64, blank=True)
     blind_review = models.BooleanField(
@@ -317,7 +317,7 @@ class RequiredMaterial(models.Model):
     code = models.SlugField(_("code"), max_length=64)
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    template = models.FileField(_("template"), upload_to="templates/", blank=True)
+    template = models.FileField(_("template"), upload_to="templates/", blank=True, max_length=255)
     allowed_types = models.JSONField(_("allowed types"), default=list, blank=True)
     max_size_mb = models.PositiveIntegerField(_("size limit (MB)"), default=50)
     is_required = models.BooleanField(_("required"), default=True)

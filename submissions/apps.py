@@ -29,6 +29,7 @@ class SubmissionsConfig(AppConfig):
             "application.member_remove": _("Member unit removed"),
             "application.draft_conflict": _("A save was refused (someone saved first)"),
             "application.draft_conflict_resolve": _("Refused save settled"),
+            "application.draft_restore": _("An earlier version of the draft restored"),
             "commitment.accept": _("Commitment letter accepted"),
             "document.request": _("Document requested"),
             "review.correct_input": _("Figure corrected"),

@@ -172,7 +172,7 @@ class Attachment(models.Model):
                                  related_name="+")
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
     original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(_("type"), max_length=64)
+    content_type = models.CharField(_("type"), max_length=255)
     size = models.PositiveBigIntegerField(_("size"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True,
@@ -300,7 +300,7 @@ class SiteVisitPhoto(models.Model):
                               related_name="photos")
     file = models.FileField(_("file"), upload_to=site_photo_path, max_length=200)
     original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(_("type"), max_length=64)
+    content_type = models.CharField(_("type"), max_length=255)
     size = models.PositiveBigIntegerField(_("size"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
 
@@ -441,3 +441,26 @@ class DocumentJob(models.Model):
     @property
     def is_done(self) -> bool:
         return self.status == DocumentStatus.DONE
+
+
+class DraftVersion(models.Model):
+    """What a draft held after one save (every autosave keeps one): the applicant sees the history and
+    restores a version (the restore is itself a new version). Kept for the application's life,
+    compacted by `submissions.filing.versions.draft_versions_compact` (every version of the last hour,
+    then the last one of each hour)."""
+
+    application = models.ForeignKey(Application, verbose_name=_("application"), on_delete=models.CASCADE,
+                                    related_name="draft_versions")
+    version = models.PositiveIntegerField(_("version"))
+    data = models.JSONField(_("form data"), default=dict)
+    score_inputs = models.JSONField(_("self-assessment figures"), default=dict)
+    saved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("saved by"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    saved_at = models.DateTimeField(_("saved at"), default=timezone.now)
+    restored_from = models.PositiveIntegerField(_("restored from version"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("draft version")
+        verbose_name_plural = _("draft versions")
+        ordering = ["-version"]
+        constraints = [models.UniqueConstraint(fields=["application", "version"], name="draft_version_once")]

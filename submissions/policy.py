@@ -365,6 +365,13 @@ def draft_conflicts_visible(actor: Actor, app):
     return qs.filter(user=actor.user)
 
 
+def draft_versions_visible(actor: Actor, app):
+    """The saved versions of a draft: for the lead organization's people (restoring one is an edit:
+    `can_edit_application`)."""
+    qs = m.DraftVersion.objects.filter(application=app).select_related("saved_by")
+    return qs if _is_lead(actor, app) else qs.none()
+
+
 # --- Documents: application packets and county summary tables ---
 #
 # A packet (one PDF of an application as submitted: cover, contents, form, materials) is read by

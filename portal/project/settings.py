@@ -7,6 +7,7 @@ DJANGO_ENV=production: deployment hardening; refuses to start without SECRET_KEY
 ALLOWED_HOSTS.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -60,6 +61,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "rest_framework.authtoken",
+    "axes",
+    "csp",
     "django_htmx",
     "guardian",
     "portal",
@@ -81,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.project.urls"
@@ -127,6 +134,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "portal.User"
 
 AUTHENTICATION_BACKENDS = [
+    "portal.security.LoginLockoutBackend",  # django-axes: refuses while an account or address is locked
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -226,8 +234,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.outbox_sweep",
         "schedule": 300,
     },
+    # Draft versions: every version of the last hour, then the last one of each hour.
+    "draft-versions-compact": {
+        "task": "submissions.filing.tasks.compact_draft_versions",
+        "schedule": 3600,
+    },
 }
-CELERY_IMPORTS = ["submissions.review.tasks", "submissions.documents.tasks"]
+CELERY_IMPORTS = ["submissions.review.tasks", "submissions.documents.tasks", "submissions.filing.tasks"]
 
 # --- E-mail ------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -237,8 +250,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
 # --- REST API ----------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # per-user tokens (account page) first, so an unauthenticated call is answered 401; no HTTP Basic
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -258,6 +272,13 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Read and write the portal's data under the same access rules as its pages.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",  # Swagger UI served by the portal (drf-spectacular-sidecar), never a CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # the schema and its docs need a signed-in user in production
+    "SERVE_PERMISSIONS": ["portal.security.SchemaAccess"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "portal.api_schema.document_error_responses"],
     "ENUM_NAME_OVERRIDES": {
         "OrganizationKindEnum": "portal.constants.OrgKind",
         "RegionKindEnum": "portal.constants.RegionKind",
@@ -307,3 +328,43 @@ LOGGING = {
 # Where the administrative division list lives (read by the region fixture builder).
 SHARED_DATA_DIR = Path(env.str("SHARED_DATA_DIR", default=str(BASE_DIR.parent / "shared" / "data")))
 PORTAL_SHOW_DEMO_PASSWORDS = not PRODUCTION and not REDIS_URL and not USING_POSTGRES
+
+# --- Hardening: login lockout, Content-Security-Policy, uploads ---------------------------
+# django-axes: 5 failed sign-ins for one account, or from one address, within 15 minutes lock that
+# account or address for 15 minutes (operators unlock on the operations site, audited).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_CLIENT_IP_CALLABLE = "portal.security.client_ip"
+# Behind nginx (deploy/nginx.conf sets X-Real-IP) the client's address comes from the proxy.
+PORTAL_TRUST_X_REAL_IP = env.bool("TRUST_X_REAL_IP", default=PRODUCTION)
+
+# django-csp: no inline script or style anywhere; templates load static files only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "frame-src": ["'self'"],
+        "frame-ancestors": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    },
+}
+
+# Office files are zip containers: refused before acceptance when they would unpack to more than
+# this in total, or when a member (or the whole) unpacks more than this many times its packed size.
+UPLOAD_ZIP_MAX_UNCOMPRESSED = env.int("UPLOAD_ZIP_MAX_UNCOMPRESSED_MB", default=200) * 1024 * 1024
+UPLOAD_ZIP_MAX_RATIO = env.int("UPLOAD_ZIP_MAX_RATIO", default=100)
+UPLOAD_ZIP_MAX_MEMBERS = env.int("UPLOAD_ZIP_MAX_MEMBERS", default=10_000)
+
+# Password reset links expire after this many seconds (and work once: the token changes with the password).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)

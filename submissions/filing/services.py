@@ -75,6 +75,7 @@ from submissions.models import (
     Attachment,
     CommitmentAcceptance,
     DraftConflict,
+    DraftVersion,
     Receipt,
 )
 from submissions.policy import (
@@ -614,6 +615,8 @@ def application_save_draft(*, actor: Actor, application: Application, base_versi
             base_version = int(base_version)
         except (TypeError, ValueError):
             raise ValidationError(_("The version of the draft being edited is missing.")) from None
+        if not 0 <= base_version <= 2_147_483_647:
+            raise ValidationError(_("The version of the draft being edited is missing."))
         if base_version != app.version:
             conflict = _keep_refused(app, actor, base_version, data, score_inputs)
             audit_record(actor=actor, action="application.draft_conflict", obj=app, province=app.province,
@@ -644,6 +647,9 @@ def application_save_draft(*, actor: Actor, application: Application, base_versi
         app.updated_by = actor.user
         app.updated_at = now
         app.save(update_fields=["data", "score_inputs", "self_score", "version", "updated_by", "updated_at"])
+        # every save keeps a version (one INSERT; compacted hourly by submissions.filing.versions)
+        DraftVersion.objects.create(application=app, version=app.version, data=new_data, score_inputs=stored_inputs,
+                                    saved_by=actor.user, saved_at=now)
         warnings.update(value_warnings(spec, new_data, stored_inputs))
     application.__dict__.update({k: v for k, v in app.__dict__.items() if not k.startswith("_")})
     return SaveOutcome(app, saved=True, warnings=warnings)

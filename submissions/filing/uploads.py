@@ -11,7 +11,12 @@ and before anything is stored:
   pypdf (a truncated PDF, missing its ``%%EOF`` trailer or unreadable, is refused, so is one
   locked with a password); JPEG and PNG by their signatures and Pillow's verification (header and
   trailer checks when Pillow is missing); Office files by their container (OOXML zip with the
-  right parts, or the OLE2 compound header); MP4 by its ``ftyp`` box.
+  right parts, or the OLE2 compound header); MP4 by its ``ftyp`` box;
+* a PDF that carries JavaScript, a Launch action or embedded files (pikepdf reads its objects);
+* an Office (zip) file that would unpack to more than settings.UPLOAD_ZIP_MAX_UNCOMPRESSED, holds
+  more than settings.UPLOAD_ZIP_MAX_MEMBERS parts, or unpacks more than settings.UPLOAD_ZIP_MAX_RATIO
+  times its packed size (a zip bomb): decided from the zip directory, before anything is unpacked
+  (Python's zipfile never yields more than a member's declared size, and checks its CRC).
 
 The SHA-256 and the size are computed while streaming the file in chunks. The stored name is
 chosen by `submissions.models.attachment_path` (a random hex name); the user's name is data only.
@@ -27,6 +32,8 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 
+import pikepdf
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
@@ -57,7 +64,7 @@ INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 
 class UploadRefused(ValidationError):
     """A file the portal does not accept; `reason` is machine-readable (name, empty, size, type,
-    program, damaged, encrypted), the message says why in the user's language."""
+    program, damaged, encrypted, active, bomb), the message says why in the user's language."""
 
     def __init__(self, reason: str, message: str):
         self.reason = reason
@@ -188,6 +195,54 @@ def _check_pdf(file, name: str, tail: bytes) -> None:
         file.seek(0)
 
 
+# What a PDF must not carry: scripts, actions that start programs, files inside the file.
+_ACTIVE_ACTIONS = {"/JavaScript": "javascript", "/Launch": "launch"}
+
+
+def _active_content(path_or_file) -> str | None:
+    """The first active feature found in the PDF ("javascript", "launch", "embedded"), or None."""
+    with pikepdf.open(path_or_file) as pdf:
+        names = pdf.Root.get("/Names")
+        if names is not None:
+            if "/JavaScript" in names:
+                return "javascript"
+            if "/EmbeddedFiles" in names:
+                return "embedded"
+        for obj in pdf.objects:
+            if not isinstance(obj, pikepdf.Dictionary):
+                continue
+            action = obj.get("/S")
+            if action is not None and str(action) in _ACTIVE_ACTIONS:
+                return _ACTIVE_ACTIONS[str(action)]
+            if "/JS" in obj:
+                return "javascript"
+            if "/EF" in obj or obj.get("/Subtype") == pikepdf.Name.FileAttachment \
+                    or obj.get("/Type") == pikepdf.Name.EmbeddedFile:
+                return "embedded"
+    return None
+
+
+def _check_pdf_actions(file, name: str) -> None:
+    file.seek(0)
+    try:
+        found = _active_content(file)
+    except pikepdf.PdfError:
+        raise _damaged(name, TYPES["pdf"][1]) from None
+    finally:
+        file.seek(0)
+    if found == "javascript":
+        raise UploadRefused("active", _("The PDF “%(name)s” contains JavaScript, which could run when it is "
+                                        "opened: it is refused. Print it to a new PDF (or save it without scripts) "
+                                        "and upload that.") % {"name": name})
+    if found == "launch":
+        raise UploadRefused("active", _("The PDF “%(name)s” contains an action that starts a program (Launch): it "
+                                        "is refused. Print it to a new PDF and upload that.") % {"name": name})
+    if found == "embedded":
+        raise UploadRefused("active", _("The PDF “%(name)s” has other files embedded in it: it is refused. Upload "
+                                        "each document as its own material, or print the PDF to a new file.")
+                            % {"name": name})
+
+
 def _check_image(file, name: str, kind: str, tail: bytes) -> None:
     if kind == "png" and b"IEND" not in tail:
         raise _damaged(name, TYPES[kind][1])
@@ -207,15 +262,17 @@ def _check_image(file, name: str, kind: str, tail: bytes) -> None:
         file.seek(0)
 
 
-def _office_kind(file) -> str | None:
+def _office_kind(file, name: str = "") -> str | None:
     try:
         file.seek(0)
         with zipfile.ZipFile(file) as z:
-            names = set(z.namelist())
+            members = z.infolist()
+            names = {m.filename for m in members}
     except (zipfile.BadZipFile, OSError, ValueError):
         return "damaged"
     finally:
         file.seek(0)
+    _check_zip_sizes(members, name)
     if "[Content_Types].xml" not in names:
         return None
     if "xl/workbook.xml" in names:
@@ -223,6 +280,27 @@ def _office_kind(file) -> str | None:
     if "word/document.xml" in names:
         return "docx"
     return None
+
+
+def _check_zip_sizes(members, name: str) -> None:
+    """Refuse a zip bomb from its directory: total unpacked size, number of parts, packing ratio."""
+    unpacked = sum(m.file_size for m in members)
+    packed = sum(m.compress_size for m in members)
+    limit = settings.UPLOAD_ZIP_MAX_UNCOMPRESSED
+    bomb = _("“%(name)s” would unpack to %(size)s MB (%(ratio)s times its own size); Office files are accepted up "
+             "to %(limit)s MB unpacked and %(max_ratio)s times their size. It is refused: it may be a zip bomb. "
+             "Save the document again (or split it) and upload it.")
+    values = {"name": name, "size": _mb(unpacked), "limit": limit // (1024 * 1024),
+              "ratio": unpacked // max(packed, 1), "max_ratio": settings.UPLOAD_ZIP_MAX_RATIO}
+    if len(members) > settings.UPLOAD_ZIP_MAX_MEMBERS:
+        raise UploadRefused("bomb", _("“%(name)s” holds %(n)s parts; Office files are accepted with up to "
+                                      "%(limit)s. It is refused.") % {"name": name, "n": len(members),
+                                                                         "limit": settings.UPLOAD_ZIP_MAX_MEMBERS})
+    if unpacked > limit:
+        raise UploadRefused("bomb", bomb % values)
+    # small archives are never bombs, whatever their ratio (a few KiB of repeated XML packs very well)
+    if unpacked > 10 * 1024 * 1024 and unpacked > settings.UPLOAD_ZIP_MAX_RATIO * max(packed, 1):
+        raise UploadRefused("bomb", bomb % values)
 
 
 def check_upload(*, file, filename: str, material) -> CheckedFile:
@@ -242,7 +320,7 @@ def check_upload(*, file, filename: str, material) -> CheckedFile:
                             % {"name": name, "size": _mb(size), "limit": material.max_size_mb})
     detected = sniff(head)
     if detected == "zip":
-        detected = _office_kind(file)
+        detected = _office_kind(file, name)
         if detected == "damaged":
             raise _damaged(name, _("Office document"))
     elif detected == "ole":
@@ -259,6 +337,7 @@ def check_upload(*, file, filename: str, material) -> CheckedFile:
                             % {"name": name, "what": what, "types": accepted})
     if detected == "pdf":
         _check_pdf(file, name, tail)
+        _check_pdf_actions(file, name)
     elif detected in ("jpeg", "png"):
         _check_image(file, name, detected, tail)
     return CheckedFile(name=name, kind=detected, content_type=TYPES[detected][0], size=size, sha256=sha256)
@@ -275,8 +354,9 @@ def attachment_response(attachment, *, inline: bool = False) -> FileResponse:
                             as_attachment=not inline, filename=attachment.original_name)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
-    if not (inline and attachment.content_type == "application/pdf"):  # the browser's PDF viewer needs scripts
-        response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    # Sandboxed, inline or not: the document gets no origin, runs no script, submits no form. PDFs carrying
+    # scripts, actions or embedded files are refused at upload (_check_pdf_actions).
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     if inline:
         response["X-Frame-Options"] = "SAMEORIGIN"
     response["ETag"] = f'"{attachment.sha256}"'

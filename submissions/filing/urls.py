@@ -13,6 +13,7 @@ urlpatterns = [
     path("my/applications/<int:pk>/", v.application_detail, name="applicant-application"),
     path("my/applications/<int:pk>/edit/", v.application_edit, name="applicant-application-edit"),
     path("my/applications/<int:pk>/autosave/", v.application_autosave, name="applicant-autosave"),
+    path("my/applications/<int:pk>/versions/", v.draft_versions, name="applicant-draft-versions"),
     path("my/applications/<int:pk>/score/", v.application_score, name="applicant-score"),
     path("my/applications/<int:pk>/materials/<int:material_id>/upload/", v.material_upload,
          name="applicant-upload"),

@@ -25,7 +25,7 @@ from programs.selectors import call_detail_queryset
 from submissions import workflow
 from submissions.constants import FINAL_STATUSES, Level, MemberRole, Status
 from submissions.embargo import application_timeline, as_seen_by_applicant
-from submissions.filing import services
+from submissions.filing import services, versions
 from submissions.filing.uploads import (
     UploadRefused,
     accept_attribute,
@@ -599,6 +599,52 @@ def conflict_detail(request, pk: int, conflict_id: int):
                      "differs": conflict.data.get("targets") != (app.data or {}).get("targets")})
     return render(request, "submissions/applicant/conflict.html",
                   {"app": as_seen_by_applicant(app), "conflict": conflict, "rows": rows})
+
+
+@login_required
+def draft_versions(request, pk: int):
+    """The saved versions of a draft; `?v=N` compares version N with the current text; POST restores it."""
+    actor = _require_applicant(request)
+    app = _app_or_404(actor, pk)
+    if request.method == "POST":
+        try:
+            outcome = versions.draft_version_restore(actor=actor, application=app,
+                                                     version=int(request.POST.get("version", "0") or 0),
+                                                     base_version=request.POST.get("base_version"))
+        except (ValidationError, ValueError) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        else:
+            if outcome.saved:
+                messages.success(request, _("The version has been restored as a new version; the text it replaced "
+                                            "stays in the history."))
+                return redirect("applicant-application-edit", pk=app.pk)
+            messages.error(request, outcome.refused)
+        return redirect(reverse("applicant-draft-versions", args=[app.pk]))
+    rows = list(versions.history(actor, app)[:200])
+    shown = None
+    try:
+        wanted = int(request.GET.get("v", "") or 0)
+    except ValueError:
+        wanted = 0
+    compare = []
+    if wanted:
+        shown = next((r for r in rows if r.version == wanted), None)
+        if shown is None:
+            raise Http404(_("No such version of the draft."))
+        spec = form_spec(app.call)
+        for f in spec.scalar_fields():
+            then = value_of(f, shown.data or {}, shown.score_inputs or {})
+            now = value_of(f, app.data or {}, app.score_inputs or {})
+            if then is None and now is None:
+                continue
+            then, now = "" if then is None else then, "" if now is None else now
+            compare.append({"label": f.label, "then": then, "now": now, "differs": str(then) != str(now)})
+    return render(request, "submissions/applicant/versions.html", {
+        "app": as_seen_by_applicant(app), "rows": rows, "shown": shown, "compare": compare,
+        "can_restore": can_edit_application(actor, app),
+    })
 
 
 # --- 我的业务 ------------------------------------------------------------------------------------

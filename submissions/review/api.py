@@ -397,7 +397,7 @@ class ReviewApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return self._done(pk)
 
     @extend_schema(responses=TimelineEntrySerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # the whole timeline, a plain list
     def timeline(self, request, pk=None):
         """The timeline: also for the applicant of the application (transitions only)."""
         actor = _actor(request)

@@ -18,3 +18,22 @@
   tick();
   setInterval(tick, 30000);
 })();
+
+// Behaviour that used to sit in on*="" attributes (the Content-Security-Policy allows no inline script):
+// a <select data-autosubmit> submits its form on change, a checkbox data-select-all="selector" ticks the
+// boxes it names, a button data-print prints the page. Delegated, so htmx-swapped fragments work too.
+(function () {
+  document.addEventListener("change", function (ev) {
+    var el = ev.target;
+    if (el.matches && el.matches("select[data-autosubmit]") && el.form) el.form.submit();
+  });
+  document.addEventListener("click", function (ev) {
+    var el = ev.target;
+    if (!el.matches) return;
+    if (el.matches("input[type=checkbox][data-select-all]")) {
+      document.querySelectorAll(el.getAttribute("data-select-all")).forEach(function (b) { b.checked = el.checked; });
+    } else if (el.closest("[data-print]")) {
+      window.print();
+    }
+  });
+})();
