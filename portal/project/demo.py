@@ -77,6 +77,16 @@ ACCOUNTS = [
     ]),
 ]
 
+# Telephone area codes of the demo cities (the city's region code): a contact number fits its city.
+AREA_CODES = {"360700": "0797", "360100": "0791", "620100": "0931", "520100": "0851"}
+
+
+def demo_phone(region: Region, serial: int) -> str:
+    """A demo landline in the organisation's own city: its area code and an eight-digit number."""
+    city = region.city or region
+    return f"{AREA_CODES[city.code]}-{8000_0000 + serial:08d}"
+
+
 # Demo attribute: 章贡区 runs a city-level ETC program (so the Ganzhou quota rule shows both cases).
 REGION_ATTRIBUTES = {"360702": {"has_city_etc_program": True}}
 
@@ -104,11 +114,11 @@ def load_demo() -> list[DemoLogin]:
         region.attributes = {**region.attributes, **attrs}
         region.save(update_fields=["attributes"])
     orgs = {}
-    for name, kind, region_code, first17 in ORGANIZATIONS:
+    for serial, (name, kind, region_code, first17) in enumerate(ORGANIZATIONS):
         defaults = {"kind": kind, "region": regions[region_code]}
         if first17:
             defaults["credit_code"] = make_credit_code(first17)
-            defaults.update(contact_name="演示联系人", contact_phone="0797-0000000", contact_email="demo@example.com",
+            defaults.update(contact_name="演示联系人", contact_phone=demo_phone(regions[region_code], serial), contact_email="demo@example.com",
                             industry="制造业", main_business="演示用主营业务")
         org, _ = Organization.objects.update_or_create(name=name, defaults=defaults)
         org.full_clean()
