@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "guardian",
     "portal",
@@ -258,6 +259,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Read and write the portal's data under the same access rules as its pages.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI served by the portal (drf-spectacular-sidecar, pinned), never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "OrganizationKindEnum": "portal.constants.OrgKind",
         "RegionKindEnum": "portal.constants.RegionKind",
