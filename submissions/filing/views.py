@@ -196,7 +196,7 @@ def form_context(actor, app, spec=None):
     row = lambda f: _field_row(f, app, locked_all, unlocked)  # noqa: E731
     figure_rows = []
     for key in spec.figure_keys:
-        cells = [row(f) for f in spec.figures if f.path.endswith("." + key)]
+        cells = [{**row(f), "year": f.path.split(".")[1]} for f in spec.figures if f.path.endswith("." + key)]
         figure_rows.append({"key": key, "label": cells[0]["f"].label, "unit": cells[0]["f"].unit, "cells": cells})
     outline_parts = []
     if spec.outline:
