@@ -21,3 +21,9 @@ def object_name(text: str) -> str:
     """``{{ entry.object_repr|object_name }}``: the recorded name of an object, never Django's default
     "Model object (5)" (kept by entries written before the object had a name of its own)."""
     return "" if DEFAULT_OBJECT_NAME.match(text or "") else text
+
+
+@register.filter
+def get_item(mapping, key):
+    """``{{ problems|get_item:anchor }}``: a dictionary's value for a key computed in the template."""
+    return (mapping or {}).get(key, "")

@@ -216,6 +216,7 @@ def form_context(actor, app, spec=None):
             "material": m, "current": current, "types": describe_types(allowed_types(m)),
             "accept": accept_attribute(m), "can_upload": can_upload_attachment(actor, app, m),
             "history": [a for a in attachments if a.material_id == m.pk and not a.is_current],
+            "anchor": f"m-{m.code}",
         })
     figures = services.condition_figures(spec, app.data or {}, app.score_inputs or {})
     members = list(app.members.select_related("organization").order_by("role", "id"))
@@ -269,8 +270,14 @@ def application_edit(request, pk: int):
         if outcome.conflict:
             return redirect("applicant-conflict", pk=app.pk, conflict_id=outcome.conflict.pk)
         return redirect("applicant-application-edit", pk=app.pk)
-    return render(request, "submissions/applicant/form.html",
-                  form_context(actor, as_seen_by_applicant(app), spec))
+    context = form_context(actor, as_seen_by_applicant(app), spec)
+    if "check" in request.GET and context["can_edit"]:
+        # arriving from a refused submission: the items to settle, on top and beside their fields
+        problems = services.submission_problems(app, spec=spec)
+        context.update(problem_list=[(p.target, p.message) for p in problems],
+                       problem_map={p.target: p.message for p in problems if p.target},
+                       problem_note=_("Your draft is kept as it is."))
+    return render(request, "submissions/applicant/form.html", context)
 
 
 SAVE_STATE_CSS = {"saved": "saved", "conflict": "conflict", "locked": "conflict", "refused": "error",
@@ -487,6 +494,7 @@ def application_submit(request, pk: int):
     shown = as_seen_by_applicant(app)
     return render(request, "submissions/applicant/submit.html", {
         "app": shown, "problems": problems, "resubmit": resubmit,
+        "problem_list": [(p.target, p.message) for p in problems], "problem_note": _("Your draft is kept as it is."),
         # the button is off when the workflow refuses; its reason is shown unless it is among the problems
         "decision": None if refused is None else refused.decision,
         "reason_listed": refused is not None and refused.code in workflow.FILING_CODES and bool(problems),

@@ -81,8 +81,11 @@ def visible_text(page) -> str:
     }""")
 
 
+URL = re.compile(r"https?://\S+")
+
+
 def internal_text(page) -> list[str]:
-    text = visible_text(page)
+    text = URL.sub(" ", visible_text(page))  # addresses quoted from a notice are the notice's
     found = []
     for pattern, what in INTERNAL:
         for m in pattern.finditer(text):

@@ -173,7 +173,7 @@ def test_submit_page_lists_the_problems_then_submits_and_shows_the_receipt(world
     url = reverse("applicant-submit", args=[app.pk])
     page = client.post(url, **EN).content.decode()
     assert "items to settle" in page and "Material not uploaded: 申报材料" in page
-    assert f'{reverse("applicant-application-edit", args=[app.pk])}#m-application-material' in page
+    assert f'{reverse("applicant-application-edit", args=[app.pk])}?check=1#m-application-material' in page
     app.refresh_from_db()
     assert app.status == Status.DRAFT and not Receipt.objects.exists()
     fill(world.applicant_admin, app)

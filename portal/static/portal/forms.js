@@ -31,13 +31,14 @@
           history.replaceState(null, "", "#" + link.dataset.field);
         }
       });
-      var links = summary.querySelectorAll("a[data-field]");
-      if (summary.hasAttribute("data-focus-field") && links.length === 1 && links[0].pathname === location.pathname &&
-          focusField(links[0].dataset.field)) return;
-      summary.focus();
-      return;
     }
-    if (location.hash.length > 1) focusField(decodeURIComponent(location.hash.slice(1)));
+    // arriving by a link to one field (from the submit check): that field
+    if (location.hash.length > 1 && focusField(decodeURIComponent(location.hash.slice(1)))) return;
+    if (!summary) return;
+    var links = summary.querySelectorAll("a[data-field]");
+    if (summary.hasAttribute("data-focus-field") && links.length === 1 && links[0].pathname === location.pathname &&
+        focusField(links[0].dataset.field)) return;
+    summary.focus();
   }
   // after the other scripts (Tom Select) have upgraded their fields
   if (document.readyState === "complete") setTimeout(start, 0);
