@@ -4,22 +4,11 @@ finds 0 serious or critical violations; nothing internal reaches the screen (Dja
 names, snake_case keys, codes with versions); a skip link is the first stop of the keyboard and leads
 to the main landmark."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 
 from tests.e2e.journeys import INTERNAL, JOURNEYS, sign_in, walk
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def demo(seeded, settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.PORTAL_SHOW_DEMO_PASSWORDS = True
-    call_command("load_rubrics", stdout=io.StringIO())
-    call_command("load_demo", stdout=io.StringIO())
 
 
 def test_the_internal_patterns_catch_what_they_should():

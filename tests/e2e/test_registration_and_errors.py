@@ -90,3 +90,43 @@ def test_several_errors_focus_the_summary_whose_links_focus_each_field(seeded, l
     assert page.evaluate("document.activeElement.id") == "id_password2"
     assert page.locator("#id_password2_error").inner_text().strip() in page.locator("#error-summary").inner_text()
     assert run_axe(page) == []
+
+
+def test_a_refused_submission_focuses_the_summary_whose_links_focus_each_field(demo, laptop, live_server,
+                                                                               artifacts_dir):
+    from submissions.constants import Status
+    from submissions.models import Application
+    from tests.e2e.journeys import sign_in
+
+    app = Application.objects.get(organization__name="南康家居智造有限公司（演示）", status=Status.DRAFT)
+    page = laptop()
+    sign_in(page, live_server.url, "nankang_admin")
+    page.goto(f"{live_server.url}/my/applications/{app.pk}/submit/")
+    button = page.locator("#submit-button")
+    if button.is_enabled():
+        with page.expect_navigation():
+            button.click()
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'error-summary'")
+    assert run_axe(page) == []
+    page.screenshot(path=f"{artifacts_dir}/submit-01-summary.png")
+    links = page.locator("#error-summary a[data-field]")
+    assert links.count() >= 1
+    first = links.first
+    anchor, message = first.get_attribute("data-field"), first.inner_text().strip()
+    with page.expect_navigation():
+        first.click()
+    page.wait_for_load_state("load")
+    page.wait_for_function("(a) => document.activeElement && document.activeElement.closest('#' + a)", arg=anchor)
+    focused = page.evaluate("document.activeElement.id") or "focused"
+    page.evaluate("(id) => { if (!document.activeElement.id) document.activeElement.id = id; }", focused)
+    assert page.evaluate("(a) => !!document.activeElement.closest('#' + a)", anchor)
+    beside = page.locator(f"#err-{anchor}").inner_text().strip()
+    assert beside and beside in message
+    assert f"err-{anchor}" in page.get_attribute(f"#{focused}", "aria-describedby")
+    assert page.get_attribute(f"#{focused}", "aria-invalid") == "true"
+    # the same items stand in a summary at the top of the form
+    assert message in page.locator("#error-summary").inner_text()
+    assert run_axe(page) == []
+    page.screenshot(path=f"{artifacts_dir}/submit-02-field-focused.png")
+    app.refresh_from_db()
+    assert app.status == Status.DRAFT
