@@ -25,6 +25,7 @@ from programs.selectors import call_detail_queryset
 from submissions import workflow
 from submissions.constants import FINAL_STATUSES, Level, MemberRole, Status
 from submissions.embargo import application_timeline, as_seen_by_applicant
+from submissions.progress import application_by_receipt, application_progress, current_step, lookup_allowed
 from submissions.filing import services
 from submissions.filing.uploads import (
     UploadRefused,
@@ -659,6 +660,30 @@ def application_detail(request, pk: int):
         "blocked": [r.reason for _t, r in workflow.blocked(actor, app)],
         "deadline": services.next_deadline(shown), "return_reasons": _reasons(app),
         "withdraw_form": WithdrawForm(), "member_role": MemberRole,
+        "progress": application_progress(app),
         "commitment": services.CommitmentAcceptance.objects.filter(
             call=app.call, organization=app.organization).select_related("user").order_by("-accepted_at").first(),
     })
+
+
+def progress_lookup(request):
+    """办件进度 for anyone holding a receipt: its number plus the organization's credit code give the
+    application's current step and nothing else; look-ups are limited per client address."""
+    step, not_found, limited = None, False, False
+    number, code = request.GET.get("number", ""), request.GET.get("credit_code", "")
+    if number or code:
+        if not lookup_allowed(request.META.get("REMOTE_ADDR", "")):
+            limited = True
+        else:
+            app = application_by_receipt(number, code)
+            if app is None:
+                not_found = True
+            else:
+                step = current_step(application_progress(app))
+    response = render(request, "submissions/progress_lookup.html", {
+        "step": step, "not_found": not_found, "limited": limited, "number": number, "credit_code": code,
+    })
+    if limited:
+        response.status_code = 429
+    response["Cache-Control"] = "private, no-store"
+    return response
