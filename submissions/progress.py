@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -145,8 +146,6 @@ WINDOW_SECONDS = 600
 def lookup_allowed(client: str) -> bool:
     """Counts a look-up by this client (its address); False once it made LOOKUPS_PER_WINDOW in the
     window (successful or not), so receipt numbers cannot be tried in bulk."""
-    from django.core.cache import cache
-
     key = f"progress-lookup:{client}"
     cache.add(key, 0, WINDOW_SECONDS)
     try:

@@ -25,7 +25,6 @@ from programs.selectors import call_detail_queryset
 from submissions import workflow
 from submissions.constants import FINAL_STATUSES, Level, MemberRole, Status
 from submissions.embargo import application_timeline, as_seen_by_applicant
-from submissions.progress import application_by_receipt, application_progress, current_step, lookup_allowed
 from submissions.filing import services
 from submissions.filing.uploads import (
     UploadRefused,
@@ -57,6 +56,7 @@ from submissions.policy import (
     can_view_attachment,
     draft_conflicts_visible,
 )
+from submissions.progress import application_by_receipt, application_progress, current_step, lookup_allowed
 from submissions.returns import path_unlocked, returned_editable
 
 
