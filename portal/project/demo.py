@@ -156,6 +156,29 @@ DEMO_CALLS = [
 ]
 
 
+# The texts of a call that name its year (the commitment letter, the notice, the stages' and the
+# materials' wording): a demo copy names the year of the copy, not the seed's.
+YEAR_TEXTS = {
+    "call": ("notice_text", "commitment_text"),
+    "stages": ("name", "description", "event_name", "source_text"),
+    "quotas": ("source_text",),
+    "conditions": ("text", "exempt_if"),
+    "materials": ("name", "description"),
+    "contacts": (),
+}
+
+
+def restate_year(obj, fields, seed_year: int, year: int) -> None:
+    """Replace the seed's year by the copy's in the given text fields ("2024年", "2024 年")."""
+    if not seed_year or seed_year == year:
+        return
+    for name in fields:
+        text = getattr(obj, name, "") or ""
+        for pattern in (f"{seed_year}年", f"{seed_year} 年"):
+            text = text.replace(pattern, f"{year}年")
+        setattr(obj, name, text)
+
+
 @transaction.atomic
 def load_demo_calls(today=None) -> list[str]:
 
@@ -181,12 +204,14 @@ def load_demo_calls(today=None) -> list[str]:
         children = {name: list(getattr(seed, name).all()) for name in
                     ("stages", "quotas", "conditions", "materials", "contacts")}
         call = seed
+        seed_year = seed.year
         call.pk = None
         call.id = None
         call._state.adding = True
         call.code = code
         call.title = title
         call.year = today.year
+        restate_year(call, YEAR_TEXTS["call"], seed_year, call.year)
         call.batch = "演示"
         call.document_number = ""
         call.source = f"demo copy of {seed_code}"
@@ -198,6 +223,7 @@ def load_demo_calls(today=None) -> list[str]:
                 row.id = None
                 row._state.adding = True
                 row.call = call
+                restate_year(row, YEAR_TEXTS[name], seed_year, call.year)
                 if name == "stages" and row.deadline_at:
                     row.deadline_at = row.deadline_at + shift
                 row.save()

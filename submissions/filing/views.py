@@ -127,11 +127,19 @@ def policies(request):
     figure_fields = [{"key": k, "label": ANNUAL_FIGURES.get(k, (k, ""))[0], "unit": ANNUAL_FIGURES.get(k, ("", ""))[1],
                       "value": figures.get(k, "")} for k in keys if k in ANNUAL_FIGURES]
     only_open = request.GET.get("show") == "open"
-    shown = [r for r in rows if r.can_apply or r.application] if only_open else rows
+    # the organization's own province first; the other provinces' calls only when asked for
+    region = actor.organization.region
+    own_province = region.province_id or region.pk
+    mine = [r for r in rows if r.call.province_id == own_province or r.application]
+    others = [r for r in rows if not (r.call.province_id == own_province or r.application)]
+    show_others = request.GET.get("others") == "1"
+    listed = mine + others if show_others else mine
+    shown = [r for r in listed if r.can_apply or r.application] if only_open else listed
     return render(request, "submissions/applicant/policies.html", {
-        "rows": shown, "count_open": sum(1 for r in rows if r.can_apply), "figure_fields": figure_fields,
+        "rows": shown, "count_open": sum(1 for r in mine if r.can_apply), "figure_fields": figure_fields,
         "declared_year": year, "tried": tried, "only_open": only_open, "now": timezone.now(),
-        "may_file": access.can_file(actor),
+        "may_file": access.can_file(actor), "show_others": show_others, "count_others": len(others),
+        "own_province": region.province or region,
     })
 
 
@@ -503,6 +511,13 @@ def application_submit(request, pk: int):
     })
 
 
+def _with_slot_names(app, attachments: list[dict]) -> list[dict]:
+    """The receipt's files with the name of the material slot each was given for (two files can have
+    the same name: the slot tells them apart)."""
+    names = dict(app.call.materials.values_list("code", "name"))
+    return [{**a, "slot": names.get(a.get("material"), "")} for a in attachments]
+
+
 @login_required
 def receipt_detail(request, pk: int, receipt_id: int):
     actor = _require_applicant(request)
@@ -513,7 +528,8 @@ def receipt_detail(request, pk: int, receipt_id: int):
     return render(request, "submissions/applicant/receipt.html", {
         "app": as_seen_by_applicant(app), "receipt": receipt,
         "verified": services.fingerprint(receipt.snapshot) == receipt.fingerprint,
-        "attachments": receipt.snapshot.get("attachments", []), "members": receipt.snapshot.get("members", []),
+        "attachments": _with_slot_names(app, receipt.snapshot.get("attachments", [])),
+        "members": receipt.snapshot.get("members", []),
     })
 
 
