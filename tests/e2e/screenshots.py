@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.e2e.journeys import JOURNEYS, walk
+from tests.e2e.journeys import JOURNEYS, prepare, walk
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -30,6 +30,7 @@ def test_screenshots_of_every_page_of_the_four_journeys(demo, laptop, live_serve
         folder.mkdir(exist_ok=True)
         for old in folder.glob("*.png"):
             old.unlink()
+        prepare(journey)
         page = laptop()
         shots = []
 
