@@ -10,7 +10,7 @@ DEB_PACKAGES := chromium fonts-noto-cjk libharfbuzz-subset0 gettext libpango-1.0
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint install system-packages python-packages node-packages migrate fixtures serve messages bench clean
+.PHONY: screenshots demo test lint install system-packages python-packages node-packages migrate fixtures serve messages bench clean
 
 demo: install migrate fixtures serve
 
@@ -71,3 +71,8 @@ bench: install
 
 clean:
 	rm -rf var staticfiles .pytest_cache
+
+# A screenshot of every page of the four journeys at 1366x768 (headless Chromium, demo data) under
+# var/screenshots/; not part of `make test`.
+screenshots: install
+	$(PY) -m pytest -q -p no:cacheprovider tests/e2e/screenshots.py

@@ -10,6 +10,7 @@ None when the code is valid. Plain Python apart from the lazy translation string
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
@@ -81,6 +82,13 @@ def check_credit_code(code: str) -> CreditCodeProblem | None:
             ),
         )
     return None
+
+
+def division_code(code: str) -> str | None:
+    """Characters 3-8 of a credit code: the administrative division code (GB/T 2260) of the
+    authority that registered the organization; None when they are not six digits."""
+    digits = re.sub(r"\s+", "", code or "")[2:8]
+    return digits if len(digits) == 6 and digits.isdigit() else None
 
 
 def is_valid_credit_code(code: str) -> bool:

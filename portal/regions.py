@@ -14,6 +14,7 @@ from pathlib import Path
 from django.db import transaction
 
 from .constants import RegionKind, RegionLevel
+from .creditcode import division_code
 from .models import Region
 
 # Reviewing units that act at city or county level without an official division code.
@@ -120,3 +121,13 @@ def load_fixture(path: Path) -> tuple[int, int]:
                 updated += 1
         by_code[region.code] = region
     return created, updated
+
+
+def region_for_credit_code(code: str) -> Region | None:
+    """The county an organization is registered in, read from its credit code (characters 3-8 name
+    the registering authority's division): None when they name no county of the portal (a city-level
+    authority, a province not loaded, a typing error)."""
+    division = division_code(code)
+    if division is None:
+        return None
+    return Region.objects.filter(code=division, level=RegionLevel.COUNTY).select_related("province", "city").first()

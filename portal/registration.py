@@ -30,7 +30,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.encoding import force_bytes
@@ -50,6 +50,7 @@ from .constants import (
     Role,
 )
 from .models import Membership, Organization, Region, User, validate_credit_code
+from .regions import region_for_credit_code
 from .services import audit_record
 
 log = logging.getLogger(__name__)
@@ -79,19 +80,44 @@ def region_choices() -> list:
         else:
             group = f"{r.province.name if r.province else ''} · {r.city.name if r.city else ''}"
         groups.setdefault(group, []).append((r.code, r.name))
-    return [("", "—")] + sorted(groups.items())
+    return [("", "—")] + list(groups.items())  # provinces and cities in the order of their codes
 
 
 # --- Forms ---------------------------------------------------------------------------------------
 
 
-class RegistrationForm(forms.Form):
+class ErrorsBesideFieldsMixin:
+    """A field in error points to its message (aria-describedby, beside the field) and is marked
+    invalid; `error_summary` lists [(anchor, message)] for the summary at the top of the page."""
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                bound = self[name]
+                described = [f"{bound.auto_id}_error"] + ([f"{bound.auto_id}_helptext"] if bound.help_text else [])
+                self.fields[name].widget.attrs.update({"aria-describedby": " ".join(described),
+                                                        "aria-invalid": "true"})
+
+    @property
+    def error_summary(self) -> list[tuple[str, str]]:
+        rows = [("", e) for e in self.non_field_errors()]
+        for name, errors in self.errors.items():
+            if name in self.fields:
+                rows += [(self[name].auto_id, e) for e in errors]
+        return rows
+
+
+class RegistrationForm(ErrorsBesideFieldsMixin, forms.Form):
     name = forms.CharField(label=gettext_lazy("Name of the organization"), max_length=200)
     credit_code = forms.CharField(label=gettext_lazy("Unified social credit code"), max_length=30,
                                   help_text=gettext_lazy("18 characters; it is also your user name."))
     kind = forms.ChoiceField(label=gettext_lazy("Kind of organization"),
                              choices=[(k.value, k.label) for k in OrgKind if k in APPLICANT_KINDS])
-    region = forms.ChoiceField(label=gettext_lazy("County (or zone) the organization is registered in"), choices=())
+    region = forms.ChoiceField(label=gettext_lazy("County (or zone) the organization is registered in"), choices=(),
+                               required=False,
+                               help_text=gettext_lazy("Filled in from the credit code (its characters 3-8 name the "
+                                                      "county); type to search."))
     contact_name = forms.CharField(label=gettext_lazy("Contact person"), max_length=64)
     contact_phone = forms.CharField(label=gettext_lazy("Contact phone"), max_length=32)
     contact_email = forms.EmailField(label=gettext_lazy("Contact e-mail"))
@@ -114,6 +140,9 @@ class RegistrationForm(forms.Form):
 
     def clean_region(self):
         code = self.cleaned_data["region"]
+        if not code and self.cleaned_data.get("credit_code"):
+            found = region_for_credit_code(self.cleaned_data["credit_code"])
+            code = found.code if found else ""
         region = Region.objects.select_related("province").filter(code=code).first()
         if region is None or not (region.level == RegionLevel.COUNTY or (
                 region.level == RegionLevel.CITY and region.kind == RegionKind.ZONE)):
@@ -362,6 +391,15 @@ def register(request):
                 return redirect("applicant-policies")
             return render(request, "portal/register_done.html", {"registered": done})
     return render(request, "portal/register.html", {"form": form})
+
+
+def region_from_credit_code(request):
+    """The county named by a credit code being typed (for the registration form's region picker):
+    {"code", "name"} or {} when the code names none. Regions are public; nothing else is read."""
+    region = region_for_credit_code(request.GET.get("credit_code", ""))
+    if region is None:
+        return JsonResponse({})
+    return JsonResponse({"code": region.code, "name": region.full_name})
 
 
 @login_required

@@ -6,6 +6,7 @@ from . import registration as r
 
 urlpatterns = [
     path("register/", r.register, name="register"),
+    path("register/region/", r.region_from_credit_code, name="register-region"),
     path("registrations/", r.registrations, name="registrations"),
     path("registrations/<int:pk>/decide/", r.registration_decide, name="registration-decide"),
     path("colleagues/", r.colleagues, name="colleagues"),

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -188,5 +189,5 @@ def call_example(request):
 
     path = settings.BASE_DIR / "fixtures" / "examples" / "call-template.yaml"
     response = HttpResponse(path.read_bytes(), content_type="application/x-yaml; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="call-template.yaml"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{_('Call template')}.yaml")
     return response

@@ -94,7 +94,7 @@ class RubricVersion(models.Model):
         indexes = [models.Index(fields=["rubric", "status", "version"])]
 
     def __str__(self) -> str:
-        return f"{self.rubric.code} v{self.version}"
+        return str(_("%(title)s (version %(n)s)") % {"title": self.rubric, "n": self.version})
 
     @property
     def is_published(self) -> bool:

@@ -324,11 +324,13 @@ def _validate(data: Any, v: _V) -> dict:
                 pmd = None
             if pmd is None or pmd != mx:
                 v.anomaly("item_max_mismatch", key,
-                          f"评分项 {key} 印刷分值为 {pm}，但计分规则的满分为 {fmt(mx)}",
-                          f"item {key} is printed as worth {pm} but its rule caps it at {fmt(mx)}")
+                          f"评分项“{d.get('label_zh') or key}”印刷分值为 {pm}，但计分规则的满分为 {fmt(mx)}",
+                          f"item “{d.get('label_en') or d.get('label_zh') or key}” is printed as worth {pm} "
+                          f"but its rule caps it at {fmt(mx)}")
         pg = d.get("printed_group")
         if pg is not None and pg != group:
-            layout_checks.append((key, pg, group))
+            layout_checks.append((key, pg, group, d.get("label_zh") or key,
+                                  d.get("label_en") or d.get("label_zh") or key))
         rule = d.get("rule")
         if mx is not None:
             _validate_rule(rule, key, mx, quantities, used, v, d.get("printed_max"))
@@ -367,7 +369,7 @@ def _validate(data: Any, v: _V) -> dict:
             if s != mx:
                 v.anomaly("group_sum_mismatch", key,
                           f"指标组“{d.get('label_zh', key)}”各子项满分合计 {fmt(s)}，不等于该组满分 {fmt(mx)}",
-                          f"group {key}: the children's maxima add up to {fmt(s)}, not to the group's max {fmt(mx)}")
+                          f"group “{d.get('label_en') or d.get('label_zh', key)}”: the children's maxima add up to {fmt(s)}, not to the group's max {fmt(mx)}")
         return mx
 
     layout_checks: list = []
@@ -387,13 +389,13 @@ def _validate(data: Any, v: _V) -> dict:
         g = group_keys.get(k)
         return str(g["d"].get(f"label_{lang}") or k) if g else k
 
-    for key, pg, group in layout_checks:
+    for key, pg, group, item_zh, item_en in layout_checks:
         if pg not in group_keys:
             v.err("bad_field", f"item {key}", f"printed_group {pg!r} 不是已声明的指标组", f"printed_group {pg!r} is not a declared group")
             continue
         v.anomaly("layout_mismatch", key,
-                  f"评分项 {key} 在原表中印在“{glabel(pg, 'zh')}”下，计入“{glabel(group, 'zh')}”",
-                  f"item {key} is printed under “{glabel(pg, 'en')}” in the source but counted in “{glabel(group, 'en')}”")
+                  f"评分项“{item_zh}”在原表中印在“{glabel(pg, 'zh')}”下，计入“{glabel(group, 'zh')}”",
+                  f"item “{item_en}” is printed under “{glabel(pg, 'en')}” in the source but counted in “{glabel(group, 'en')}”")
 
     # ---- bonus
     bonus = data.get("bonus")

@@ -159,6 +159,9 @@ class CommitmentAcceptance(models.Model):
         verbose_name_plural = _("commitment acceptances")
         ordering = ["-accepted_at"]
 
+    def __str__(self) -> str:
+        return f"{self.organization.name} · {self.call.title}"
+
 
 def attachment_path(instance, filename):
     # The portal chooses the stored name; the user's file name is kept only as data.

@@ -77,6 +77,16 @@ ACCOUNTS = [
     ]),
 ]
 
+# Telephone area codes of the demo cities (the city's region code): a contact number fits its city.
+AREA_CODES = {"360700": "0797", "360100": "0791", "620100": "0931", "520100": "0851"}
+
+
+def demo_phone(region: Region, serial: int) -> str:
+    """A demo landline in the organisation's own city: its area code and an eight-digit number."""
+    city = region.city or region
+    return f"{AREA_CODES[city.code]}-{8000_0000 + serial:08d}"
+
+
 # Demo attribute: 章贡区 runs a city-level ETC program (so the Ganzhou quota rule shows both cases).
 REGION_ATTRIBUTES = {"360702": {"has_city_etc_program": True}}
 
@@ -104,11 +114,11 @@ def load_demo() -> list[DemoLogin]:
         region.attributes = {**region.attributes, **attrs}
         region.save(update_fields=["attributes"])
     orgs = {}
-    for name, kind, region_code, first17 in ORGANIZATIONS:
+    for serial, (name, kind, region_code, first17) in enumerate(ORGANIZATIONS):
         defaults = {"kind": kind, "region": regions[region_code]}
         if first17:
             defaults["credit_code"] = make_credit_code(first17)
-            defaults.update(contact_name="演示联系人", contact_phone="0797-0000000", contact_email="demo@example.com",
+            defaults.update(contact_name="演示联系人", contact_phone=demo_phone(regions[region_code], serial), contact_email="demo@example.com",
                             industry="制造业", main_business="演示用主营业务")
         org, _ = Organization.objects.update_or_create(name=name, defaults=defaults)
         org.full_clean()
@@ -146,6 +156,29 @@ DEMO_CALLS = [
 ]
 
 
+# The texts of a call that name its year (the commitment letter, the notice, the stages' and the
+# materials' wording): a demo copy names the year of the copy, not the seed's.
+YEAR_TEXTS = {
+    "call": ("notice_text", "commitment_text"),
+    "stages": ("name", "description", "event_name", "source_text"),
+    "quotas": ("source_text",),
+    "conditions": ("text", "exempt_if"),
+    "materials": ("name", "description"),
+    "contacts": (),
+}
+
+
+def restate_year(obj, fields, seed_year: int, year: int) -> None:
+    """Replace the seed's year by the copy's in the given text fields ("2024年", "2024 年")."""
+    if not seed_year or seed_year == year:
+        return
+    for name in fields:
+        text = getattr(obj, name, "") or ""
+        for pattern in (f"{seed_year}年", f"{seed_year} 年"):
+            text = text.replace(pattern, f"{year}年")
+        setattr(obj, name, text)
+
+
 @transaction.atomic
 def load_demo_calls(today=None) -> list[str]:
 
@@ -171,12 +204,14 @@ def load_demo_calls(today=None) -> list[str]:
         children = {name: list(getattr(seed, name).all()) for name in
                     ("stages", "quotas", "conditions", "materials", "contacts")}
         call = seed
+        seed_year = seed.year
         call.pk = None
         call.id = None
         call._state.adding = True
         call.code = code
         call.title = title
         call.year = today.year
+        restate_year(call, YEAR_TEXTS["call"], seed_year, call.year)
         call.batch = "演示"
         call.document_number = ""
         call.source = f"demo copy of {seed_code}"
@@ -188,6 +223,7 @@ def load_demo_calls(today=None) -> list[str]:
                 row.id = None
                 row._state.adding = True
                 row.call = call
+                restate_year(row, YEAR_TEXTS[name], seed_year, call.year)
                 if name == "stages" and row.deadline_at:
                     row.deadline_at = row.deadline_at + shift
                 row.save()

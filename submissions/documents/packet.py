@@ -391,8 +391,8 @@ def latest_packet(actor: Actor, app):
 def download_name(job) -> str:
     """The file name offered for a download (the stored name is the portal's)."""
     if job.kind == DocumentKind.PACKET:
-        base = f"{job.receipt.number if job.receipt_id else job.pk}-{_('application-packet')}"
+        base = f"{job.receipt.number if job.receipt_id else job.pk}-{_('Application packet')}"
     else:
-        base = f"{job.call.code}-{job.region.name}-{_('summary-table')}"
+        base = f"{job.call.title}-{job.region.name}-{_('Summary table')}"
     base = re.sub(r"[\\/:*?\"<>|\s]+", "-", base).strip("-")
     return f"{base}.{job.fmt}"

@@ -6,6 +6,7 @@ from submissions.filing import views as v
 
 urlpatterns = [
     path("my/policies/", v.policies, name="applicant-policies"),
+    path("progress/", v.progress_lookup, name="progress-lookup"),
     path("my/calls/<slug:code>/apply/", v.apply, name="applicant-apply"),
     path("my/calls/<slug:code>/materials/<int:material_id>/template/", v.material_template,
          name="applicant-material-template"),

@@ -56,6 +56,7 @@ from submissions.policy import (
     can_view_attachment,
     draft_conflicts_visible,
 )
+from submissions.progress import application_by_receipt, application_progress, current_step, lookup_allowed
 from submissions.returns import path_unlocked, returned_editable
 
 
@@ -126,11 +127,19 @@ def policies(request):
     figure_fields = [{"key": k, "label": ANNUAL_FIGURES.get(k, (k, ""))[0], "unit": ANNUAL_FIGURES.get(k, ("", ""))[1],
                       "value": figures.get(k, "")} for k in keys if k in ANNUAL_FIGURES]
     only_open = request.GET.get("show") == "open"
-    shown = [r for r in rows if r.can_apply or r.application] if only_open else rows
+    # the organization's own province first; the other provinces' calls only when asked for
+    region = actor.organization.region
+    own_province = region.province_id or region.pk
+    mine = [r for r in rows if r.call.province_id == own_province or r.application]
+    others = [r for r in rows if not (r.call.province_id == own_province or r.application)]
+    show_others = request.GET.get("others") == "1"
+    listed = mine + others if show_others else mine
+    shown = [r for r in listed if r.can_apply or r.application] if only_open else listed
     return render(request, "submissions/applicant/policies.html", {
-        "rows": shown, "count_open": sum(1 for r in rows if r.can_apply), "figure_fields": figure_fields,
+        "rows": shown, "count_open": sum(1 for r in mine if r.can_apply), "figure_fields": figure_fields,
         "declared_year": year, "tried": tried, "only_open": only_open, "now": timezone.now(),
-        "may_file": access.can_file(actor),
+        "may_file": access.can_file(actor), "show_others": show_others, "count_others": len(others),
+        "own_province": region.province or region,
     })
 
 
@@ -196,7 +205,7 @@ def form_context(actor, app, spec=None):
     row = lambda f: _field_row(f, app, locked_all, unlocked)  # noqa: E731
     figure_rows = []
     for key in spec.figure_keys:
-        cells = [row(f) for f in spec.figures if f.path.endswith("." + key)]
+        cells = [{**row(f), "year": f.path.split(".")[1]} for f in spec.figures if f.path.endswith("." + key)]
         figure_rows.append({"key": key, "label": cells[0]["f"].label, "unit": cells[0]["f"].unit, "cells": cells})
     outline_parts = []
     if spec.outline:
@@ -216,6 +225,7 @@ def form_context(actor, app, spec=None):
             "material": m, "current": current, "types": describe_types(allowed_types(m)),
             "accept": accept_attribute(m), "can_upload": can_upload_attachment(actor, app, m),
             "history": [a for a in attachments if a.material_id == m.pk and not a.is_current],
+            "anchor": f"m-{m.code}",
         })
     figures = services.condition_figures(spec, app.data or {}, app.score_inputs or {})
     members = list(app.members.select_related("organization").order_by("role", "id"))
@@ -269,8 +279,14 @@ def application_edit(request, pk: int):
         if outcome.conflict:
             return redirect("applicant-conflict", pk=app.pk, conflict_id=outcome.conflict.pk)
         return redirect("applicant-application-edit", pk=app.pk)
-    return render(request, "submissions/applicant/form.html",
-                  form_context(actor, as_seen_by_applicant(app), spec))
+    context = form_context(actor, as_seen_by_applicant(app), spec)
+    if "check" in request.GET and context["can_edit"]:
+        # arriving from a refused submission: the items to settle, on top and beside their fields
+        problems = services.submission_problems(app, spec=spec)
+        context.update(problem_list=[(p.target, p.message) for p in problems],
+                       problem_map={p.target: p.message for p in problems if p.target},
+                       problem_note=_("Your draft is kept as it is."))
+    return render(request, "submissions/applicant/form.html", context)
 
 
 SAVE_STATE_CSS = {"saved": "saved", "conflict": "conflict", "locked": "conflict", "refused": "error",
@@ -487,11 +503,19 @@ def application_submit(request, pk: int):
     shown = as_seen_by_applicant(app)
     return render(request, "submissions/applicant/submit.html", {
         "app": shown, "problems": problems, "resubmit": resubmit,
+        "problem_list": [(p.target, p.message) for p in problems], "problem_note": _("Your draft is kept as it is."),
         # the button is off when the workflow refuses; its reason is shown unless it is among the problems
         "decision": None if refused is None else refused.decision,
         "reason_listed": refused is not None and refused.code in workflow.FILING_CODES and bool(problems),
         "deadline": services.next_deadline(shown),
     })
+
+
+def _with_slot_names(app, attachments: list[dict]) -> list[dict]:
+    """The receipt's files with the name of the material slot each was given for (two files can have
+    the same name: the slot tells them apart)."""
+    names = dict(app.call.materials.values_list("code", "name"))
+    return [{**a, "slot": names.get(a.get("material"), "")} for a in attachments]
 
 
 @login_required
@@ -504,7 +528,8 @@ def receipt_detail(request, pk: int, receipt_id: int):
     return render(request, "submissions/applicant/receipt.html", {
         "app": as_seen_by_applicant(app), "receipt": receipt,
         "verified": services.fingerprint(receipt.snapshot) == receipt.fingerprint,
-        "attachments": receipt.snapshot.get("attachments", []), "members": receipt.snapshot.get("members", []),
+        "attachments": _with_slot_names(app, receipt.snapshot.get("attachments", [])),
+        "members": receipt.snapshot.get("members", []),
     })
 
 
@@ -697,6 +722,30 @@ def application_detail(request, pk: int):
         "blocked": [r.reason for _t, r in workflow.blocked(actor, app)],
         "deadline": services.next_deadline(shown), "return_reasons": _reasons(app),
         "withdraw_form": WithdrawForm(), "member_role": MemberRole,
+        "progress": application_progress(app),
         "commitment": services.CommitmentAcceptance.objects.filter(
             call=app.call, organization=app.organization).select_related("user").order_by("-accepted_at").first(),
     })
+
+
+def progress_lookup(request):
+    """办件进度 for anyone holding a receipt: its number plus the organization's credit code give the
+    application's current step and nothing else; look-ups are limited per client address."""
+    step, not_found, limited = None, False, False
+    number, code = request.GET.get("number", ""), request.GET.get("credit_code", "")
+    if number or code:
+        if not lookup_allowed(request.META.get("REMOTE_ADDR", "")):
+            limited = True
+        else:
+            app = application_by_receipt(number, code)
+            if app is None:
+                not_found = True
+            else:
+                step = current_step(application_progress(app))
+    response = render(request, "submissions/progress_lookup.html", {
+        "step": step, "not_found": not_found, "limited": limited, "number": number, "credit_code": code,
+    })
+    if limited:
+        response.status_code = 429
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -14,7 +14,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -204,7 +204,7 @@ def bulk(request):
         response = HttpResponse(
             data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="applications-{stamp}.xlsx"'
+        response["Content-Disposition"] = content_disposition_header(True, f"{_('Selected applications')}-{stamp}.xlsx")
         return response
     try:
         if action == "recommend":

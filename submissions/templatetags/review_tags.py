@@ -29,8 +29,9 @@ def review_home(context):
     if actor is None or not can_work_review_queue(actor):
         return {"show": False}
     summary = pending_summary(actor)
-    rows = [(value, label, summary["counts"].get(value, 0)) for value, label in Status.choices
-            if value != Status.DRAFT and summary["counts"].get(value, 0)]
+    # the statuses the total counts, each with its number: the list beside the total adds up to it
+    rows = [(value, label, summary["pending"][value]) for value, label in Status.choices
+            if summary["pending"].get(value)]
     return {
         "show": True,
         "actor": actor,

@@ -70,3 +70,16 @@ def login(page, live_server, username, password):
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+@pytest.fixture
+def demo(seeded, settings, tmp_path):
+    """The demo data of `make demo` (accounts for every role, enterprises, calls, applications)."""
+    import io
+
+    from django.core.management import call_command
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PORTAL_SHOW_DEMO_PASSWORDS = True
+    call_command("load_rubrics", stdout=io.StringIO())
+    call_command("load_demo", stdout=io.StringIO())

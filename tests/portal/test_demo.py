@@ -90,3 +90,17 @@ def test_the_demo_expert_reads_its_one_demo_application(demo, client):
     assert client.get(f"/expert/applications/{rows[0].app.pk}/").status_code == 200
     call_command("load_demo", stdout=io.StringIO())  # idempotent: still one assignment
     assert len(expert_rows(expert)) == 1
+
+
+def test_demo_contact_phones_carry_their_own_citys_area_code(demo):
+    expected = {"赣州市": "0797", "兰州市": "0931"}
+    enterprises = Organization.objects.exclude(contact_phone="").select_related("region__city")
+    assert enterprises.count() >= 6
+    seen = set()
+    for org in enterprises:
+        city = org.region.city or org.region
+        assert org.contact_phone.split("-")[0] == expected[city.name], (org.name, org.contact_phone)
+        seen.add(city.name)
+    assert seen == set(expected)
+    lanzhou = Organization.objects.get(name="兰州陇原石化装备有限公司（演示）")
+    assert lanzhou.contact_phone.startswith("0931-") and "0797" not in lanzhou.contact_phone

@@ -57,7 +57,7 @@ def test_my_policies_lists_open_calls_and_the_reason_for_every_other(world, call
     closed = make_call(world.jx, code="jx-2020-etc", program_code="etc-old",
                        deadline=dt.datetime(2020, 4, 22, 23, 59, 59, tzinfo=SHANGHAI))
     nanchang = make_call(world.jx, code="jx-2031-nc", program_code="etc-nc", issuing_region=world.nanchang)
-    html = client_for(world.applicant_admin).get(reverse("applicant-policies"), **EN).content.decode()
+    html = client_for(world.applicant_admin).get(reverse("applicant-policies"), {"others": "1"}, **EN).content.decode()
     assert "You may apply" in _row(html, call.code) and reverse("applicant-apply", args=[call.code]) in html
     assert "organizations of 甘肃省" in _row(html, gansu.code)
     assert "accepts only" in _row(html, institutes.code)
@@ -85,7 +85,7 @@ def test_my_policies_uses_the_figures_declared_in_an_application(world, call, cl
 
 
 def test_seed_calls_are_listed_with_their_reasons(seeded, world, client_for):
-    html = client_for(world.applicant_admin).get(reverse("applicant-policies"), **EN).content.decode()
+    html = client_for(world.applicant_admin).get(reverse("applicant-policies"), {"others": "1"}, **EN).content.decode()
     assert "has passed" in _row(html, "jx-2024-etc-batch27")
     assert "organizations of 甘肃省" in _row(html, "gs-2022-etc")
 
@@ -173,7 +173,7 @@ def test_submit_page_lists_the_problems_then_submits_and_shows_the_receipt(world
     url = reverse("applicant-submit", args=[app.pk])
     page = client.post(url, **EN).content.decode()
     assert "items to settle" in page and "Material not uploaded: 申报材料" in page
-    assert f'{reverse("applicant-application-edit", args=[app.pk])}#m-application-material' in page
+    assert f'{reverse("applicant-application-edit", args=[app.pk])}?check=1#m-application-material' in page
     app.refresh_from_db()
     assert app.status == Status.DRAFT and not Receipt.objects.exists()
     fill(world.applicant_admin, app)
