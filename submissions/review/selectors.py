@@ -116,10 +116,12 @@ def default_stage(actor: Actor) -> str:
 
 
 SCORE = DecimalField(max_digits=7, decimal_places=2)
-# What a queue row shows, and no more: the wide columns (the form's data, the self-assessment
-# figures, the call's notice and letter texts) stay in the database.
-QUEUE_DEFERRED = ("data", "score_inputs", "return_reasons", "call__notice_text", "call__commitment_text",
-                  "call__program__description")
+# What a queue row shows, and no more (the deadline resolver reads the region's ancestors by id): the
+# wide columns (the form's data, the self-assessment figures, the call's notice) stay in the database.
+QUEUE_FIELDS = ("id", "status", "level", "self_score", "submitted_at", "revision_deadline", "call_id", "region_id",
+                "organization_id", "province_id", "organization__name", "organization__credit_code", "call__title",
+                "region__name", "region__code", "region__level", "region__parent_id", "region__city_id",
+                "region__province_id")
 
 
 def with_scores(qs: QuerySet[Application]) -> QuerySet[Application]:
@@ -283,8 +285,8 @@ def review_queue(actor: Actor, params: QueueParams, *, now: dt.datetime | None =
     page = paginator.get_page(params.page)
     ids = list(page.object_list)
     by_id = {
-        a.pk: a for a in queue_base(actor).filter(pk__in=ids).select_related("organization", "call")
-        .defer(*QUEUE_DEFERRED).with_current_receipt()
+        a.pk: a for a in queue_base(actor).filter(pk__in=ids).select_related(None)
+        .select_related("organization", "call", "region").only(*QUEUE_FIELDS).with_current_receipt()
     }
     apps = [by_id[pk] for pk in ids if pk in by_id]
     page.object_list = apps
