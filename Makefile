@@ -10,7 +10,7 @@ DEB_PACKAGES := chromium fonts-noto-cjk libharfbuzz-subset0 gettext libpango-1.0
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: screenshots demo test lint install system-packages python-packages node-packages migrate fixtures serve messages bench clean
+.PHONY: screenshots demo test lint install system-packages python-packages node-packages migrate fixtures serve messages bench bench-web clean
 
 demo: install migrate fixtures serve
 
@@ -68,6 +68,11 @@ messages:
 
 bench: install
 	$(PY) tests/bench/bench_scoring.py
+
+# the portal under load against PostgreSQL (DATABASE_URL): queue, autosave and a bare page side by side, a deadline day
+bench-web: install
+	@test -n "$$DATABASE_URL" || { echo "bench-web needs DATABASE_URL=postgres://..."; exit 2; }
+	$(PY) tests/bench/bench_web.py
 
 clean:
 	rm -rf var staticfiles .pytest_cache

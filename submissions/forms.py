@@ -25,7 +25,10 @@ Names in a posted form are the dotted paths (``figures.2023.rd_expenditure``, ``
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Mapping
@@ -268,10 +271,48 @@ def _prefers_english() -> bool:
     return (get_language() or "").lower().startswith("en")
 
 
+_SPEC_CACHE_SIZE = 128
+_spec_cache: OrderedDict = OrderedDict()
+_spec_lock = threading.Lock()
+
+
+def _spec_version(call, conditions: list, resolved) -> tuple:
+    """Everything the form's fields are built from: the call's kind, year, program and rubric (the
+    resolved version and its content hash), its conditions, and the language. A change to any of
+    them is a new key (a new version of the form); nothing needs invalidating."""
+    rubric = None
+    if resolved is not None:
+        row = resolved.version
+        rubric = (call.rubric_code, row.pk, row.sha256) if row is not None else (call.rubric_code, None)
+    return (
+        call.pk, call.kind, call.year, call.program.code, bool(call.program.multi_organization), rubric,
+        tuple((c.pk, c.kind, c.code, c.input_key, c.denominator_key, c.text, c.is_hard) for c in conditions),
+        get_language(),
+    )
+
+
 def form_spec(call, *, conditions: Iterable | None = None, materials: Iterable | None = None) -> FormSpec:
-    """The application form of `call` (pass prefetched conditions / materials to save queries)."""
+    """The application form of `call` (pass prefetched conditions / materials to save queries).
+    The fields are built once per version of the call's form (`_spec_version`) and process; each
+    caller gets them with its own call and materials."""
     conditions = list(call.conditions.all() if conditions is None else conditions)
     materials = list(call.materials.all() if materials is None else materials)
+    resolved = _rubric(call)
+    key = _spec_version(call, conditions, resolved)
+    with _spec_lock:
+        hit = _spec_cache.get(key)
+        if hit is not None:
+            _spec_cache.move_to_end(key)
+    if hit is None:
+        hit = _build_form_spec(call, conditions, materials, resolved)
+        with _spec_lock:
+            _spec_cache[key] = hit
+            while len(_spec_cache) > _SPEC_CACHE_SIZE:
+                _spec_cache.popitem(last=False)
+    return dataclasses.replace(hit, call=call, materials=materials, rubric=resolved)
+
+
+def _build_form_spec(call, conditions: list, materials: list, resolved) -> FormSpec:
     is_application = call.kind in APPLICATION_KINDS
     years = figure_years(call)
     en = _prefers_english()
@@ -293,7 +334,6 @@ def form_spec(call, *, conditions: Iterable | None = None, materials: Iterable |
     for key in condition_keys:
         if key in ANNUAL_FIGURES and key not in figure_keys:
             figure_keys.append(key)
-    resolved = _rubric(call)
     rubric_schema = []
     if resolved is not None:
 

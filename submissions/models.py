@@ -74,6 +74,9 @@ class Application(models.Model):
             models.Index(fields=["call", "status", "level"]),
             models.Index(fields=["region", "status"]),
             models.Index(fields=["province", "status"]),
+            # the bureaus' queues: a region's submitted applications at one level, newest first
+            models.Index(fields=["region", "level", "-submitted_at", "-id"], condition=~models.Q(status="draft"),
+                         name="application_queue_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

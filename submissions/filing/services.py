@@ -595,9 +595,11 @@ def _keep_refused(app, actor, base_version, data, score_inputs) -> DraftConflict
 
 
 def application_save_draft(*, actor: Actor, application: Application, base_version: int, data: Any = None,
-                           score_inputs: Any = None, now: dt.datetime | None = None) -> SaveOutcome:
+                           score_inputs: Any = None, now: dt.datetime | None = None,
+                           spec: FormSpec | None = None) -> SaveOutcome:
     """Save what was typed (a partial update: only the parts given change) if `base_version` is
-    still the current version; otherwise keep it as a DraftConflict and return the current one."""
+    still the current version; otherwise keep it as a DraftConflict and return the current one.
+    (`spec`: the form of the application's call when the caller built it already.)"""
     now = now or timezone.now()
     data = {} if data is None else data
     score_inputs = {} if score_inputs is None else score_inputs
@@ -624,7 +626,8 @@ def application_save_draft(*, actor: Actor, application: Application, base_versi
                          data={"base_version": base_version, "current_version": app.version, "conflict": conflict.pk})
             return SaveOutcome(app, saved=False, conflict=conflict, refused=_(
                 "Someone else saved this draft after you opened it. Your text is kept; compare the two versions."))
-        spec = form_spec(app.call)
+        if spec is None or spec.call.pk != app.call_id:
+            spec = form_spec(app.call)
         clean, typed, warnings = clean_input(spec, data, score_inputs)
         new_data = _deep_merge(app.data or {}, clean)
         old_typed = typed_inputs(spec, app.score_inputs)

@@ -79,6 +79,15 @@ def _app_or_404(actor, pk):
     return app
 
 
+def _app_to_save_or_404(actor, pk):
+    """The one application a save is for: one query by primary key within what the actor may see
+    (no list annotations); the service checks under its row lock whether the actor may change it."""
+    app = applications_visible(actor).filter(pk=pk).first()
+    if app is None:
+        raise Http404(_("No such application in your scope."))
+    return app
+
+
 def _ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
@@ -314,8 +323,9 @@ def application_autosave(request, pk: int):
     and nothing is saved). To htmx (the form page) it answers with the status line partial; to other
     callers (scripts, the tests) with JSON. Same checks, same service, same status codes."""
     actor = _require_applicant(request)
-    app = _app_or_404(actor, pk)
+    app = _app_to_save_or_404(actor, pk)
     partial = bool(getattr(request, "htmx", False))
+    spec = None
     if request.content_type == "application/json":
         try:
             body = json_input.read_body(request)
@@ -325,11 +335,12 @@ def application_autosave(request, pk: int):
             return JsonResponse({"status": "invalid", "detail": _("The body must be a JSON object.")}, status=400)
         version, data, inputs = body.get("version"), body.get("data") or {}, body.get("score_inputs") or {}
     else:
-        data, inputs = collect_post(form_spec(app.call), request.POST)
+        spec = form_spec(app.call)
+        data, inputs = collect_post(spec, request.POST)
         version = request.POST.get("version")
     try:
         outcome = services.application_save_draft(actor=actor, application=app, base_version=version, data=data,
-                                                  score_inputs=inputs)
+                                                  score_inputs=inputs, spec=spec)
     except PermissionDenied as exc:
         if partial:
             return _save_state_response(request, 403, state="refused", detail=str(exc))
@@ -368,7 +379,7 @@ def application_autosave(request, pk: int):
 def application_score(request, pk: int):
     """The live self-score for the figures being typed (nothing is saved here)."""
     actor = _require_applicant(request)
-    app = _app_or_404(actor, pk)
+    app = _app_to_save_or_404(actor, pk)
     spec = form_spec(app.call)
     data, typed = collect_post(spec, request.POST)
     merged = services._deep_merge(app.data or {}, data)
@@ -389,7 +400,7 @@ def application_score(request, pk: int):
 @require_POST
 def material_upload(request, pk: int, material_id: int):
     actor = _require_applicant(request)
-    app = _app_or_404(actor, pk)
+    app = _app_to_save_or_404(actor, pk)
     material = app.call.materials.filter(pk=material_id).first()
     if material is None:
         raise Http404(_("This call asks for no such material."))

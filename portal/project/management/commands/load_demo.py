@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 from django.utils.translation import gettext as _
 
+from portal.dbstats import analyze
 from portal.project.demo import DEMO_CALLS, load_demo, load_demo_calls, passwords_visible
 from submissions.demo import load_demo_applications, load_demo_expert_assignments, reset_demo_applications
 
@@ -27,6 +28,7 @@ class Command(BaseCommand):
             self.stdout.write(_("Demo application: %(line)s") % {"line": line})
         for line in load_demo_expert_assignments():
             self.stdout.write(_("Demo expert assignment: %(line)s") % {"line": line})
+        analyze()  # fresh planner statistics after the bulk of new rows (PostgreSQL)
         self.stdout.write(_("Demo accounts (all data marked 演示 is demo data):"))
         width = max(len(login.username) for login in logins)
         for login in logins:
