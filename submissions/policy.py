@@ -512,6 +512,27 @@ def expert_may_read(actor: Actor, app, *, level: str | None = None, book: Deadli
     return expert_review_open(app, level, book=book, now=now)
 
 
+def expert_open_ids(actor: Actor, *, now=None) -> set[int]:
+    """The ids of the expert's applications it may still read now (the assigning level's stage
+    open): three queries whatever the number of assignments."""
+    apps = list(expert_granted(actor).only("pk", "call_id", "region_id", "province_id", "status"))
+    if not apps:
+        return set()
+    levels = dict(expert_grants(user=actor.user).filter(content_object__in=[a.pk for a in apps])
+                  .values_list("content_object_id", "level"))
+    book = DeadlineBook({a.call_id for a in apps})
+    return {a.pk for a in apps
+            if expert_may_read(actor, a, level=levels.get(a.pk) or "", book=book, now=now)}
+
+
+def can_view_timeline(actor: Actor, app) -> Decision:
+    """The timeline of an application: for whoever may see it, but not for an expert (it reads the
+    application, never the bureaus' or the applicant's steps)."""
+    if actor.is_expert:
+        return deny(_("Experts do not read the timeline of an application."))
+    return can_view_application(actor, app)
+
+
 def can_review_as_expert(actor: Actor) -> Decision:
     """The expert's pages (专家评审): the experts of a province's pool."""
     if actor.is_expert:

@@ -40,8 +40,8 @@ from submissions.models import (
 )
 from submissions.policy import (
     applications_visible,
-    can_view_application,
     can_view_review,
+    can_view_timeline,
     can_work_review_queue,
     conflict_declarations_visible,
     quota_exceptions_visible,
@@ -402,7 +402,7 @@ class ReviewApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         """The timeline: also for the applicant of the application (transitions only)."""
         actor = _actor(request)
         app = applications_visible(actor).filter(pk=pk).first()
-        if app is None or not can_view_application(actor, app):
+        if app is None or not can_view_timeline(actor, app):
             raise NotFound()
         return Response(TimelineEntrySerializer(application_timeline(actor, app), many=True).data)
 

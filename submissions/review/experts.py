@@ -23,6 +23,7 @@ from guardian.shortcuts import remove_perm
 from portal.access import Actor, Decision
 from portal.services import audit_record
 from programs.deadlines import Deadline, DeadlineBook
+from submissions import notifications
 from submissions.blind import CONTACT_PATHS, without_contact_details
 from submissions.constants import Level
 from submissions.embargo import display_copy
@@ -53,9 +54,9 @@ def _lock(application) -> Application:
     return Application.objects.select_related("call", "region", "province", "organization").get(pk=pk)
 
 
-def _audit(*, actor: Actor, app: Application, action: str, grant: ApplicationUserObjectPermission, expert) -> None:
+def _audit(*, actor: Actor, app: Application, action: str, grant: ApplicationUserObjectPermission, expert):
     # on the application, without organization: the applicant's side does not learn who its experts are
-    audit_record(actor=actor, action=f"review.{action}", obj=app, province=app.province, region=app.region,
+    return audit_record(actor=actor, action=f"review.{action}", obj=app, province=app.province, region=app.region,
                  data={"level": grant.level, "expert": expert.pk, "expert_name": expert.display_name()})
 
 
@@ -75,7 +76,9 @@ def expert_assign(*, actor: Actor, application, expert) -> ApplicationUserObject
     grant.assigned_by = actor.user
     grant.assigned_at = timezone.now()
     grant.save(update_fields=["level", "assigned_by", "assigned_at"])
-    _audit(actor=actor, app=app, action="expert_assign", grant=grant, expert=expert)
+    entry = _audit(actor=actor, app=app, action="expert_assign", grant=grant, expert=expert)
+    closes = DeadlineBook([app.call_id]).for_application(app, grant.level)
+    notifications.expert_assignment_enqueue(entry=entry, application=app, expert=expert, closes_at=closes.at)
     return grant
 
 

@@ -48,8 +48,8 @@ from submissions.models import Application, Attachment, QuotaException, ResultPu
 from submissions.policy import (
     applications_visible,
     can_recommend_at_all,
-    can_view_application,
     can_view_review,
+    can_view_timeline,
     can_work_review_queue,
     conflict_declarations_visible,
     quota_region_of,
@@ -453,7 +453,7 @@ def timeline(request, pk: int):
     app = applications_visible(actor).filter(pk=pk).first()
     if app is None:
         raise Http404(_("No such application."))
-    decision = can_view_application(actor, app)
+    decision = can_view_timeline(actor, app)
     if not decision:
         raise Http404(decision.reason)
     published = app.call_id and _published(app.call)
