@@ -89,6 +89,13 @@ def quota_regions_visible(actor: Actor, call) -> tuple[list[Region], list[Region
     return [], [own]
 
 
+def quota_panel_regions(actor: Actor, call) -> tuple[list[Region], list[Region]]:
+    """The (cities, counties) of the queue's quota panel: a bureau's own region and, for a city, its
+    counties; the province's staff its cities (the counties are on the quota page)."""
+    cities, counties = quota_regions_visible(actor, call)
+    return (cities, counties) if actor.is_bureau else (cities, [])
+
+
 def quota_exceptions_visible(actor: Actor):
     """Extra places granted by the province: for the staff whose region scope holds the region."""
     qs = m.QuotaException.objects.select_related("call", "region", "granted_by")

@@ -121,10 +121,14 @@ def queue_base(actor: Actor) -> QuerySet[Application]:
         Review.objects.filter(application=OuterRef("pk"), level=OuterRef("level")).values("score")[:1],
         output_field=DecimalField(max_digits=7, decimal_places=2),
     )
+    county_score = Subquery(  # what the county gave, for the city and the province to read beside theirs
+        Review.objects.filter(application=OuterRef("pk"), level=Level.COUNTY).values("score")[:1],
+        output_field=DecimalField(max_digits=7, decimal_places=2),
+    )
     return (
         review_applications_visible(actor)
         .select_related("region__city")
-        .annotate(bureau_score=bureau_score)
+        .annotate(bureau_score=bureau_score, county_score=county_score)
         .annotate(score=Coalesce("bureau_score", "self_score", output_field=DecimalField(max_digits=7, decimal_places=2)))
     )
 

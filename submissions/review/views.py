@@ -52,6 +52,7 @@ from submissions.policy import (
     can_view_timeline,
     can_work_review_queue,
     conflict_declarations_visible,
+    quota_panel_regions,
     quota_region_of,
     quota_regions_visible,
     site_visits_visible,
@@ -114,10 +115,26 @@ def _run(request, fn, success: str, **kwargs) -> bool:
 
 
 def _quota_panel(actor, calls) -> list:
-    region = quota_region_of(actor)
-    if region is None or not calls:
+    """The quota panel of the queue, for the calls shown: the bureau's own quota, a city's counties
+    beside its own (the city's row counts the recommendations of all its counties), the province's
+    cities. Four queries whatever the number of rows."""
+    calls = list(calls[:10])
+    if not calls:
         return []
-    return [s for s in quota_statuses(calls=calls[:10], regions=[region], level=actor.level) if s.quota]
+    cities, counties = quota_panel_regions(actor, calls[0])
+    order = {c.pk: i for i, c in enumerate(calls)}
+    rows = [s for s in quota_statuses(calls=calls, regions=cities, level=Level.CITY)
+            + quota_statuses(calls=calls, regions=counties, level=Level.COUNTY) if s.quota or s.used]
+    return sorted(rows, key=lambda s: (order[s.call.pk], s.level != Level.CITY, s.region.code))
+
+
+def _recommend_refused(actor, panel) -> str:
+    """Why the queue offers no recommendation: every quota of the actor's own region shown is used up."""
+    region = quota_region_of(actor)
+    own = [s for s in panel if region is not None and s.region.pk == region.pk]
+    if own and all(s.full for s in own):
+        return " ".join(s.room.reason for s in own)
+    return ""
 
 
 # --- queue ---------------------------------------------------------------------------------------
@@ -147,13 +164,15 @@ def queue(request):
     status_query = query.copy()
     status_query.pop("status", None)
     template = "submissions/review/_queue_partial.html" if _wants_partial(request) else "submissions/review/queue.html"
+    panel = _quota_panel(actor, calls)
     return render(request, template, {
         "queue": result,
         "options": options,
         "params": params,
         "query": query.urlencode(),
         "status_query": status_query.urlencode(),
-        "quotas": _quota_panel(actor, calls),
+        "quotas": panel,
+        "recommend_refused": _recommend_refused(actor, panel),
         "sorts": [("-submitted", _("Newest submitted")), ("submitted", _("Oldest submitted")),
                   ("-score", _("Highest score")), ("score", _("Lowest score")), ("name", _("Name")),
                   ("-updated", _("Last changed"))],
@@ -244,9 +263,12 @@ def detail(request, pk: int):
                 quota = None
     work = workflow.check(actor, app, "review")  # corrections, scores, site visits, opinions
     blocked = []  # why a button is missing: a deadline passed, the quota is full
-    for _transition, refused in workflow.blocked(actor, app):
+    recommend_refused = ""  # the recommend control is shown disabled, with this reason
+    for transition, refused in workflow.blocked(actor, app):
         if refused.reason not in blocked:
             blocked.append(refused.reason)
+        if transition.name == "recommend" and not recommend_refused:
+            recommend_refused = refused.reason
     targets = _return_targets(request, app, file["rubric"])
     form = review_form(app, inputs=file["inputs"] or {}, corrections=file["corrections"])
     return render(request, "submissions/review/detail.html", {
@@ -258,6 +280,7 @@ def detail(request, pk: int):
         "names": names,
         "can_review": bool(work),
         "blocked": blocked,
+        "recommend_refused": recommend_refused,
         "deadline": deadline,
         "quota": quota,
         "steps": route_steps(call=app.call, organization=app.organization, routing=app.routing or None,
