@@ -351,6 +351,7 @@ class Recommendation(models.Model):
     signed_off_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("signed off by"), null=True,
                                       blank=True, on_delete=models.SET_NULL, related_name="+")
     signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
+    signed_off_opinion = models.TextField(_("opinion of the head"), blank=True)
     is_active = models.BooleanField(_("counts"), default=True)
 
     class Meta:

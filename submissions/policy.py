@@ -214,6 +214,13 @@ def can_sign_off_application(actor: Actor, app) -> Decision:
     return decision
 
 
+def can_decide_at_all(actor: Actor) -> Decision:
+    """The decisions (认定 / 不予认定 / 试点), one by one or in bulk: the provincial department's."""
+    if not actor.is_provincial:
+        return deny(_("Only the provincial department records the decision."))
+    return ALLOW
+
+
 def can_decide_application(actor: Actor, app) -> Decision:
     if not actor.is_provincial:
         return deny(_("Only the provincial department records the decision."))

@@ -1,10 +1,12 @@
 from django.urls import path
 
+from submissions.review import deliberate
 from submissions.review import views as v
 
 urlpatterns = [
     path("review/", v.queue, name="review-queue"),
     path("review/bulk/", v.bulk, name="review-bulk"),
+    path("review/bulk/decide/", deliberate.bulk_decide, name="review-bulk-decide"),
     path("review/sign-off/", v.sign_off, name="review-sign-off"),
     path("review/quotas/", v.quotas, name="review-quotas"),
     path("review/deadlines/", v.deadlines, name="review-deadlines"),

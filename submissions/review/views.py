@@ -44,9 +44,18 @@ from submissions.embargo import (
     as_seen_by,
     published_results,
 )
-from submissions.models import Application, Attachment, QuotaException, ResultPublication, Review, SiteVisitPhoto
+from submissions.models import (
+    Application,
+    Attachment,
+    QuotaException,
+    Recommendation,
+    ResultPublication,
+    Review,
+    SiteVisitPhoto,
+)
 from submissions.policy import (
     applications_visible,
+    can_decide_at_all,
     can_recommend_at_all,
     can_view_review,
     can_view_timeline,
@@ -55,10 +64,11 @@ from submissions.policy import (
     quota_panel_regions,
     quota_region_of,
     quota_regions_visible,
+    review_applications_visible,
     site_visits_visible,
 )
 from submissions.quotas import quota_region_for, quota_status, quota_statuses
-from submissions.review import services
+from submissions.review import deliberate, services
 from submissions.review.exports import applications_xlsx
 from submissions.review.selectors import (
     QueueParams,
@@ -177,6 +187,8 @@ def queue(request):
                   ("-score", _("Highest score")), ("score", _("Lowest score")), ("name", _("Name")),
                   ("-updated", _("Last changed"))],
         "can_recommend": bool(can_recommend_at_all(actor)),
+        "can_decide": bool(can_decide_at_all(actor)),
+        "decision_templates": deliberate.decision_choices(),
         "now": timezone.now(),
     })
 
@@ -291,6 +303,7 @@ def detail(request, pk: int):
         "today": timezone.localdate(),
         "default_revision": _default_revision(deadline),
         "decisions": [("approve", _("Recognize")), ("not_approve", _("Do not recognize")), ("pilot", _("Admit as pilot"))],
+        "decision_templates": deliberate.decision_choices(),
         "inline_types": INLINE_TYPES,
         "has_rubric": file["rubric"] is not None,
     })
@@ -397,6 +410,12 @@ def return_(request, pk: int):
 @require_POST
 def reject(request, pk: int):
     app = _get_app(request.actor, pk)
+    if not deliberate.confirmed(request) and workflow.check(request.actor, app, "reject"):  # else: refused below
+        return deliberate.confirm_page(
+            request, title=_("Confirm: do not recommend"), apps=[app],
+            details=[(_("Reason"), request.POST.get("reason", ""))],
+            question=_("Decide not to recommend this application? It cannot be undone."),
+            button=_("Do not recommend"), cancel=reverse("review-detail", args=[pk]))
     _run(request, services.application_reject, _("The application is not recommended."), application=app,
          reason=request.POST.get("reason", ""))
     return _detail(pk)
@@ -425,6 +444,13 @@ def withdraw_recommendation(request, pk: int):
 @require_POST
 def decide(request, pk: int):
     app = _get_app(request.actor, pk)
+    choice = request.POST.get("decision", "")
+    if not deliberate.confirmed(request) and choice in services.DECISIONS and workflow.check(request.actor, app, choice):
+        return deliberate.confirm_page(
+            request, title=_("Confirm the decision"), apps=[app],
+            details=deliberate.decision_details(request.POST.get("decision", ""), request.POST.get("comment", "")),
+            question=_("Record this decision? It cannot be undone."),
+            button=_("Record the decision"), cancel=reverse("review-detail", args=[pk]))
     _run(request, services.application_decide, _("The decision has been recorded."), application=app,
          decision=request.POST.get("decision", ""), comment=request.POST.get("comment", ""))
     return _detail(pk)
@@ -506,8 +532,23 @@ def sign_off(request):
         if call is None:
             raise Http404(_("No such call."))
         selected = [int(x) for x in request.POST.getlist("selected") if x.isdigit()]
+        opinion = request.POST.get("opinion", "").strip()
+        if not selected or not opinion:
+            messages.error(request, _("Select the recommendations to sign off and write the head's opinion."))
+            return redirect("review-sign-off")
+        apps = [] if deliberate.confirmed(request) else list(
+            services.sign_off_candidates(actor, call).filter(pk__in=selected)
+            .select_related("organization", "region").order_by("region__code", "organization__name"))
+        if apps and all(workflow.check(actor, a, "sign_off") for a in apps):
+            return deliberate.confirm_page(
+                request, title=_("Confirm the sign-off"), apps=apps,
+                details=[(_("Call"), call.title), (_("Opinion of the head"), opinion),
+                         (_("Signed off by"), actor.user.display_name())],
+                question=_("Sign off these %(n)d recommendations and send them on? It cannot be undone.")
+                % {"n": len(apps)},
+                button=_("Sign off and send on"), cancel=reverse("review-sign-off"))
         try:
-            outcome = services.sign_off_batch(actor=actor, call=call, applications=selected or None)
+            outcome = services.sign_off_batch(actor=actor, call=call, applications=selected, opinion=opinion)
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
         else:
@@ -530,7 +571,11 @@ def sign_off(request):
         # the button, or why there is none (not the head, a deadline passed, the quota): the batch's
         # first recommendation answers for it; the sign-off asks each again
         batch["decision"] = workflow.check(actor, batch["apps"][0]["app"], "sign_off")
-    return render(request, "submissions/review/sign_off.html", {"batches": list(batches.values())})
+    signed = (Recommendation.objects.filter(application__in=review_applications_visible(actor), level=actor.level or "",
+                                            signed_off_at__isnull=False)
+              .select_related("application__organization", "application__call", "signed_off_by")
+              .order_by("-signed_off_at", "-id")[:30])
+    return render(request, "submissions/review/sign_off.html", {"batches": list(batches.values()), "signed": signed})
 
 
 # --- quotas --------------------------------------------------------------------------------------------------
@@ -663,6 +708,15 @@ def results(request, code: str):
     if request.method == "POST":
         if not can_publish:
             raise PermissionDenied(can_publish_results(actor, call).reason)
+        if not deliberate.confirmed(request):
+            decided = list(Application.objects.filter(call=call, status__in=[Status.APPROVED, Status.PILOT])
+                           .select_related("organization", "region").order_by("status", "region__code"))
+            return deliberate.confirm_page(
+                request, title=_("Confirm the publication"), apps=decided,
+                details=[(_("Call"), call.title), (_("Note"), request.POST.get("note", ""))],
+                question=_("Publish the result list? The applicants are told their results at once; it cannot "
+                           "be undone."), button=_("Publish the result list"),
+                cancel=reverse("review-results", args=[code]))
         try:
             services.results_publish(actor=actor, call=call, note=request.POST.get("note", ""))
         except ValidationError as exc:

@@ -217,7 +217,8 @@ def test_sign_off_quota_deadline_conflict_and_results_pages(world, client_for):
     head = client_for(world.county_head)
     html = head.get(reverse("review-sign-off"), **EN).content.decode()
     assert f'data-app="{app.pk}"' in html and 'data-used="1" data-limit="2"' in html
-    head.post(reverse("review-sign-off"), {"call": call.pk, "selected": [app.pk]}, **EN)
+    head.post(reverse("review-sign-off"), {"call": call.pk, "selected": [app.pk], "opinion": "同意推荐",
+                                           "confirmed": "1"}, **EN)
     app.refresh_from_db()
     assert app.level == Level.CITY
     html = head.get(f"{reverse('review-quotas')}?call={call.pk}", **EN).content.decode()
