@@ -547,6 +547,27 @@ def can_view_timeline(actor: Actor, app) -> Decision:
     return can_view_application(actor, app)
 
 
+def can_score_as_expert(actor: Actor, app, *, conflicted: bool = False, now=None) -> Decision:
+    """May the expert score the application (its level items, its opinion) or declare a conflict:
+    it may read it now (assigned, its province, the assigning level's stage open) and has not
+    declared a conflict of interest with it in this round."""
+    decision = expert_may_read(actor, app, now=now)
+    if not decision:
+        return decision
+    if conflicted:
+        return deny(_("You declared a conflict of interest with this application; you do not score it."))
+    return ALLOW
+
+
+def can_ask_expert_round(actor: Actor, app, *, now=None) -> Decision:
+    """May the actor ask the experts of the application for a further round: the level that assigns
+    experts, while its review stage is open."""
+    decision = can_manage_experts(actor, app)
+    if not decision:
+        return decision
+    return expert_review_open(app, expert_assigning_level(actor) or "", now=now)
+
+
 def can_review_as_expert(actor: Actor) -> Decision:
     """The expert's pages (专家评审): the experts of a province's pool."""
     if actor.is_expert:
