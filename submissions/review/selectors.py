@@ -347,6 +347,17 @@ def side_by_side_scores(rubric, self_inputs: dict, bureau_inputs: dict) -> dict:
     }
 
 
+def scores_preview(app: Application, levels: dict) -> dict | None:
+    """The side-by-side scores as they would be with the reviewer's level picks (not saved): the
+    running totals of the review page while the reviewer scores. The engine computes them."""
+    resolved = rubric_for(app.call)
+    if resolved is None:
+        return None
+    picks = {spec.key: str(levels[spec.key]).strip() for spec in level_inputs(resolved)
+             if str(levels.get(spec.key) or "").strip()}
+    return side_by_side_scores(resolved.rubric, app.score_inputs or {}, {**effective_inputs(app), **picks})
+
+
 # --- the application form, for reading ---------------------------------------------------------------
 
 FORM_PARTS = ("profile", "summary", "figures", "facts", "declarations", "sections", "targets")

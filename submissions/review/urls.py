@@ -17,6 +17,7 @@ urlpatterns = [
     path("review/applications/<int:pk>/start/", v.start, name="review-start"),
     path("review/applications/<int:pk>/correct/", v.correct, name="review-correct"),
     path("review/applications/<int:pk>/levels/", v.score_levels, name="review-levels"),
+    path("review/applications/<int:pk>/levels/preview/", v.score_preview, name="review-score-preview"),
     path("review/applications/<int:pk>/site-visit/", v.site_visit, name="review-site-visit"),
     path("review/applications/<int:pk>/opinion/", v.opinion, name="review-opinion"),
     path("review/applications/<int:pk>/return/", v.return_, name="review-return"),

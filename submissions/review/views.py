@@ -78,6 +78,7 @@ from submissions.review.selectors import (
     review_file,
     review_form,
     review_queue,
+    scores_preview,
 )
 from submissions.routing import route_steps
 
@@ -348,6 +349,20 @@ def correct(request, pk: int):
          application=app, input_key=request.POST.get("input_key", ""), new_value=request.POST.get("new_value", ""),
          reason=request.POST.get("reason", ""))
     return _detail(pk)
+
+
+@login_required
+@require_POST
+def score_preview(request, pk: int):
+    """The scores table with the level picks of the form, not saved (the running totals)."""
+    actor = request.actor
+    _review_side(actor)
+    app = _get_app(actor, pk)
+    decision = workflow.check(actor, app, "review")
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    levels = {k[len("level_"):]: v for k, v in request.POST.items() if k.startswith("level_")}
+    return render(request, "submissions/review/_scores_table.html", {"scores": scores_preview(app, levels)})
 
 
 @login_required

@@ -43,10 +43,10 @@ def painted(page) -> bool:
 
 
 def test_the_split_view_renders_the_pdf_beside_the_scores_and_the_actions(world, laptop, live_server, artifacts_dir):
-    call = review_call(world, code="split", limit=3)
+    call = review_call(world, code="split", limit=3, rubric_code="gansu-2022-alliance")
     form = RequiredMaterial.objects.create(call=call, code="application-form", name="申报书", order=1)
     photo = RequiredMaterial.objects.create(call=call, code="photo", name="研发场地照片", order=2)
-    app = submitted(world.ent_zg, call)
+    app = submitted(world.ent_zg, call, score_inputs={"management_rules": "incomplete", "development_plan": "none"})
     attach(app, form, "form.pdf", two_page_pdf(), "application/pdf")
     from tests.submissions.test_review_support import PNG_1PX
 
@@ -71,11 +71,19 @@ def test_the_split_view_renders_the_pdf_beside_the_scores_and_the_actions(world,
     page.screenshot(path=os.path.join(artifacts_dir, "split-review-1366.png"))
     expect(page.locator(".pane-scores h2")).to_be_in_viewport()
     expect(page.locator("#review-actions h2")).to_be_in_viewport()
-    expect(page.locator("#recommend-form button[type=submit]")).to_be_in_viewport()
+    expect(page.locator("#recommend-form button[type=submit]")).to_be_in_viewport(ratio=1)
     viewer_box, work_box = page.locator(".viewer-pane").bounding_box(), page.locator(".work-pane").bounding_box()
     assert viewer_box["x"] + viewer_box["width"] <= work_box["x"]  # side by side
     assert page.evaluate("() => document.documentElement.scrollHeight") < 1600  # no 4,800 px page
     page.screenshot(path=os.path.join(artifacts_dir, "split-review-1366.png"))
+
+    # running totals: picking levels updates the bureau's total at once (nothing saved)
+    before = page.inner_text("#bureau-total")
+    page.select_option("#l-management_rules", "very_complete")
+    page.wait_for_function(f"() => document.querySelector('#bureau-total').textContent.trim() !== '{before}'")
+    assert float(page.inner_text("#bureau-total")) == float(before) + 5
+    assert page.locator('#scores-table tr.differs[data-item="management_rules"]').count() == 1
+    expect(page.locator("#recommend-form button[type=submit]")).to_be_in_viewport(ratio=1)
 
     # page navigation and zoom
     page.click(".mv-next")
