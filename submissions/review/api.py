@@ -132,6 +132,13 @@ class QuotaStatusSerializer(serializers.Serializer):
     used = serializers.IntegerField()
     remaining = serializers.IntegerField(allow_null=True)
     unlimited = serializers.BooleanField()
+    unlimited_reason = serializers.CharField(help_text="why the region may recommend without limit (empty when limited)")
+    applied = serializers.CharField(help_text="the rule as it applies to this region: its limit, or why it has none")
+    full = serializers.BooleanField(help_text="no place remains: recommending is refused")
+    refusal = serializers.SerializerMethodField(help_text="the reason a recommendation is refused now (empty: room)")
+
+    def get_refusal(self, obj) -> str:
+        return obj.room.reason if obj.full else ""
 
 
 class ReviewFileSerializer(QueueApplicationSerializer):

@@ -168,3 +168,19 @@ def test_without_level_items_the_expert_gives_a_bounded_score(world, api_for, de
     assert not ExpertReview.objects.exists()
     r = api.post(f"/api/expert/applications/{app.pk}/review/", {"score": "82.5", "opinion": "较好"}, format="json")
     assert r.status_code == 200 and r.json()["score"] == "82.50"
+
+
+def test_the_new_endpoints_are_documented_in_the_openapi_schema(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    paths, components = schema["paths"], schema["components"]["schemas"]
+    assert set(paths["/api/expert/applications/{id}/review/"]) == {"post"}
+    assert set(paths["/api/expert/applications/{id}/conflict/"]) == {"post"}
+    assert set(paths["/api/applications/{application_pk}/experts/scores/"]) == {"get"}
+    assert set(paths["/api/applications/{application_pk}/experts/rounds/"]) == {"post"}
+    assert set(paths["/api/review/applications/bulk-decide/"]) == {"post"}
+    assert set(paths["/api/review/applications/decision-templates/"]) == {"get"}
+    assert {"levels", "score", "opinion"} <= set(components["ExpertReviewInput"]["properties"])
+    assert {"mean", "spread", "reviews"} <= set(components["Round"]["properties"])
+    assert {"decision", "comment", "ids"} <= set(components["BulkDecideInput"]["properties"])
+    assert "opinion" in components["SignOffInput"]["properties"]
+    assert {"unlimited_reason", "applied", "full", "refusal"} <= set(components["QuotaStatus"]["properties"])

@@ -106,3 +106,22 @@ def test_a_stage_the_call_does_not_set_says_so_instead_of_a_dash(world, client_f
     at_city(world, world.ent_zg, call)
     html = client_for(world.city_reviewer).get(reverse("review-queue") + "?stage=all", **ZH).content.decode()
     assert 'class="muted no-deadline"' in html
+
+
+def test_the_api_says_the_rule_the_reason_and_the_refusal(world, api_for):
+    call = review_call(world, code="qp-api", limit=1, conditional=True)
+    reviewer, _head = county_staff(world, world.nankang)
+    app = submitted(enterprise(world.nankang), call)
+    submitted(world.ent_zg, call)
+    rows = api_for(world.city_reviewer).get(f"/api/review/quotas/?call={call.code}",
+                                            HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    by_region = {r["region"]: r for r in rows}
+    zg = by_region[world.zhanggong.code]
+    assert zg["unlimited"] is True and "已开展市级企业技术中心建设" in zg["unlimited_reason"]
+    assert zg["refusal"] == "" and zg["full"] is False
+    recommend(reviewer, app)
+    rows = api_for(world.city_reviewer).get(f"/api/review/quotas/?call={call.code}",
+                                            HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    nk = {r["region"]: r for r in rows}[world.nankang.code]
+    assert (nk["limit"], nk["used"], nk["remaining"], nk["full"]) == (1, 1, 0, True)
+    assert "南康区" in nk["refusal"] and nk["unlimited_reason"] == ""
