@@ -49,7 +49,7 @@ class DocumentStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class Decision(models.TextChoices):
+class DecisionKind(models.TextChoices):
     """The provincial department's decisions (the names of the workflow's transitions)."""
 
     APPROVE = "approve", _("Recognize")
@@ -59,9 +59,9 @@ class Decision(models.TextChoices):
 
 # the message that goes with a decision when the province writes none of its own (认定 / 不予认定 / 试点)
 DECISION_TEMPLATES = {
-    Decision.APPROVE: _("After expert review and the department's deliberation, the application is recognized."),
-    Decision.NOT_APPROVE: _("After expert review and the department's deliberation, the application is not "
+    DecisionKind.APPROVE: _("After expert review and the department's deliberation, the application is recognized."),
+    DecisionKind.NOT_APPROVE: _("After expert review and the department's deliberation, the application is not "
                             "recognized this time; the unit may apply again under a later call."),
-    Decision.PILOT: _("After expert review and the department's deliberation, the unit is admitted as a pilot; "
+    DecisionKind.PILOT: _("After expert review and the department's deliberation, the unit is admitted as a pilot; "
                       "it applies for recognition when the pilot period ends."),
 }

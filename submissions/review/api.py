@@ -51,7 +51,6 @@ from submissions.policy import (
 )
 from submissions.quotas import quota_region_for, quota_status, quota_statuses
 from submissions.review import services
-from submissions.review.deliberate import decision_choices
 from submissions.review.exports import applications_xlsx
 from submissions.review.selectors import SORTS, QueueParams, filter_queue, review_file
 
@@ -484,7 +483,7 @@ class ReviewApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @action(detail=False, methods=["get"], url_path="decision-templates")
     def decision_templates(self, request):
         """The messages used for a decision when none is written (认定 / 不予认定 / 试点)."""
-        return Response(DecisionTemplateSerializer(decision_choices(), many=True).data)
+        return Response(DecisionTemplateSerializer(services.decision_choices(), many=True).data)
 
     @extend_schema(request=SelectionInput, responses={(200, "application/vnd.openxmlformats-officedocument."
                                                              "spreadsheetml.sheet"): OpenApiTypes.BINARY})

@@ -44,7 +44,7 @@ from scoring.policy import assessment_kind_for
 from scoring.selectors import UnknownRubric, resolve_rubric
 from scoring.services import assessment_record
 from submissions import notifications, workflow
-from submissions.constants import DECISION_TEMPLATES, Status
+from submissions.constants import DECISION_TEMPLATES, DecisionKind, Status
 from submissions.models import (
     Application,
     ConflictDeclaration,
@@ -526,6 +526,11 @@ def application_decide(*, actor: Actor, application, decision: str, comment: str
     data = {"decision": decision, "score": None if review is None or review.score is None else str(review.score)}
     return workflow.fire(actor=actor, application=app, name=decision, comment=decision_comment(decision, comment),
                          data=data)
+
+
+def decision_choices() -> list[dict]:
+    """The decisions with their labels and message templates (for the forms and the API)."""
+    return [{"value": d.value, "label": d.label, "template": DECISION_TEMPLATES[d]} for d in DecisionKind]
 
 
 def decision_comment(decision: str, comment: str = "") -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from submissions.review import deliberate
+from submissions.review import deliberate_pages as deliberate
 from submissions.review import views as v
 
 urlpatterns = [

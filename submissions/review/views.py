@@ -68,7 +68,8 @@ from submissions.policy import (
     site_visits_visible,
 )
 from submissions.quotas import quota_region_for, quota_status, quota_statuses
-from submissions.review import deliberate, services
+from submissions.review import deliberate_pages as deliberate
+from submissions.review import services
 from submissions.review.exports import applications_xlsx
 from submissions.review.selectors import (
     QueueParams,
@@ -189,7 +190,7 @@ def queue(request):
                   ("-updated", _("Last changed"))],
         "can_recommend": bool(can_recommend_at_all(actor)),
         "can_decide": bool(can_decide_at_all(actor)),
-        "decision_templates": deliberate.decision_choices(),
+        "decision_templates": services.decision_choices(),
         "now": timezone.now(),
     })
 
@@ -304,7 +305,7 @@ def detail(request, pk: int):
         "today": timezone.localdate(),
         "default_revision": _default_revision(deadline),
         "decisions": [("approve", _("Recognize")), ("not_approve", _("Do not recognize")), ("pilot", _("Admit as pilot"))],
-        "decision_templates": deliberate.decision_choices(),
+        "decision_templates": services.decision_choices(),
         "inline_types": INLINE_TYPES,
         "has_rubric": file["rubric"] is not None,
     })

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from submissions import workflow
-from submissions.constants import DECISION_TEMPLATES, Decision
+from submissions.constants import DecisionKind
 from submissions.policy import can_decide_at_all
 from submissions.review import services
 from submissions.review.selectors import queue_base
@@ -37,13 +37,8 @@ def confirm_page(request, *, title: str, question: str, apps=(), details=(), but
     })
 
 
-def decision_choices() -> list[dict]:
-    """The decisions with their labels and message templates (for the forms)."""
-    return [{"value": d.value, "label": d.label, "template": DECISION_TEMPLATES[d]} for d in Decision]
-
-
 def decision_details(decision: str, comment: str) -> list[tuple[str, str]]:
-    label = Decision(decision).label if decision in Decision.values else decision
+    label = DecisionKind(decision).label if decision in DecisionKind.values else decision
     return [(_("Decision"), label), (_("Message"), services.decision_comment(decision, comment))]
 
 
@@ -58,7 +53,7 @@ def bulk_decide(request):
     back = reverse("review-queue")
     ids = [int(x) for x in request.POST.getlist("selected") if x.isdigit()]
     choice, comment = request.POST.get("decision", ""), request.POST.get("comment", "")
-    if choice not in Decision.values:
+    if choice not in DecisionKind.values:
         messages.error(request, _("Choose a decision."))
         return redirect(back)
     apps = list(queue_base(actor).filter(pk__in=ids).select_related("organization", "region")
