@@ -47,3 +47,21 @@ class DocumentStatus(models.TextChoices):
     RUNNING = "running", _("Being built")
     DONE = "done", _("Ready")
     FAILED = "failed", _("Failed")
+
+
+class DecisionKind(models.TextChoices):
+    """The provincial department's decisions (the names of the workflow's transitions)."""
+
+    APPROVE = "approve", _("Recognize")
+    NOT_APPROVE = "not_approve", _("Do not recognize")
+    PILOT = "pilot", _("Admit as pilot")
+
+
+# the message that goes with a decision when the province writes none of its own (认定 / 不予认定 / 试点)
+DECISION_TEMPLATES = {
+    DecisionKind.APPROVE: _("After expert review and the department's deliberation, the application is recognized."),
+    DecisionKind.NOT_APPROVE: _("After expert review and the department's deliberation, the application is not "
+                            "recognized this time; the unit may apply again under a later call."),
+    DecisionKind.PILOT: _("After expert review and the department's deliberation, the unit is admitted as a pilot; "
+                      "it applies for recognition when the pilot period ends."),
+}

@@ -119,6 +119,32 @@ class ApplicationUserObjectPermission(UserObjectPermissionBase):
         verbose_name_plural = _("application grants (user)")
 
 
+class ExpertReview(models.Model):
+    """One expert's review of one application in one round (专家评审): the picks of the rubric's
+    level items (or, without such items, a score), the score they give, the opinion; or a declared
+    conflict of interest instead. The bureau that assigned the experts may ask a further round
+    (a new row per expert); earlier rounds stay on record. Written by submissions.review.experts."""
+
+    application = models.ForeignKey(Application, verbose_name=_("application"), on_delete=models.CASCADE,
+                                     related_name="expert_reviews")
+    expert = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("expert"), on_delete=models.CASCADE,
+                               related_name="expert_reviews")
+    round = models.PositiveSmallIntegerField(_("round"), default=1)
+    levels = models.JSONField(_("levels picked"), default=dict, blank=True)
+    score = models.DecimalField(_("score"), max_digits=7, decimal_places=2, null=True, blank=True)
+    opinion = models.TextField(_("opinion"), blank=True)
+    conflict = models.BooleanField(_("conflict of interest declared"), default=False)
+    conflict_reason = models.TextField(_("conflict of interest"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("expert review")
+        verbose_name_plural = _("expert reviews")
+        constraints = [models.UniqueConstraint(fields=["application", "expert", "round"],
+                                               name="one_expert_review_per_round")]
+
+
 class ApplicationMember(models.Model):
     """An organization taking part in a multi-organization application (alliance, innovation center)."""
 
@@ -357,6 +383,7 @@ class Recommendation(models.Model):
     signed_off_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("signed off by"), null=True,
                                       blank=True, on_delete=models.SET_NULL, related_name="+")
     signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
+    signed_off_opinion = models.TextField(_("opinion of the head"), blank=True)
     is_active = models.BooleanField(_("counts"), default=True)
 
     class Meta:

@@ -48,6 +48,7 @@ DECISION = "decision"
 EXTENSION = "extension"
 REMINDER = "reminder"
 MEMBER_INVITATION = "member_invitation"
+EXPERT_ASSIGNMENT = "expert_assignment"
 
 RESULT_EMBARGO = "result_embargo"
 
@@ -315,4 +316,23 @@ def member_invitation_enqueue(*, entry: AuditEntry, application: Application, me
                      "Sign in to the portal to read it.") % {"lead": app.organization.name, "call": app.call.title}
             recipients = {member.invited_email} | applicant_addresses([org.pk]).get(org.pk, set())
         mails = outbox.mails_to(recipients, kind=MEMBER_INVITATION, subject=subject, body=body)
+    return outbox.enqueue(entry, mails)
+
+
+# --- expert review ---------------------------------------------------------------------------------
+
+
+def expert_assignment_enqueue(*, entry: AuditEntry, application: Application, expert, closes_at=None) -> int:
+    """Tell an expert it has been assigned an application (its own address only; the applicant is
+    not told who its experts are)."""
+    app = application
+    address = outbox.normalize_address(expert.email)
+    with outbox.composing():
+        subject = _("[Innovation platform portal] Expert review: %(title)s") % {"title": app.call.title}
+        body = _("You have been assigned the expert review of an application to “%(call)s” (%(number)s). "
+                 "Sign in to the portal and open 专家评审 to read and score it.") % {
+            "call": app.call.title, "number": app.number or app.pk}
+        if closes_at is not None:
+            body += "\n" + _("Your access ends when the review stage closes at %(at)s.") % {"at": _fmt(closes_at)}
+        mails = outbox.mails_to({address} if address else set(), kind=EXPERT_ASSIGNMENT, subject=subject, body=body)
     return outbox.enqueue(entry, mails)

@@ -89,6 +89,13 @@ def quota_regions_visible(actor: Actor, call) -> tuple[list[Region], list[Region
     return [], [own]
 
 
+def quota_panel_regions(actor: Actor, call) -> tuple[list[Region], list[Region]]:
+    """The (cities, counties) of the queue's quota panel: a bureau's own region and, for a city, its
+    counties; the province's staff its cities (the counties are on the quota page)."""
+    cities, counties = quota_regions_visible(actor, call)
+    return (cities, counties) if actor.is_bureau else (cities, [])
+
+
 def quota_exceptions_visible(actor: Actor):
     """Extra places granted by the province: for the staff whose region scope holds the region."""
     qs = m.QuotaException.objects.select_related("call", "region", "granted_by")
@@ -205,6 +212,13 @@ def can_sign_off_application(actor: Actor, app) -> Decision:
     if decision and actor.role != Role.BUREAU_HEAD:
         return deny(_("Only the head of the bureau signs off its recommendations."))
     return decision
+
+
+def can_decide_at_all(actor: Actor) -> Decision:
+    """The decisions (认定 / 不予认定 / 试点), one by one or in bulk: the provincial department's."""
+    if not actor.is_provincial:
+        return deny(_("Only the provincial department records the decision."))
+    return ALLOW
 
 
 def can_decide_application(actor: Actor, app) -> Decision:
@@ -517,6 +531,48 @@ def expert_may_read(actor: Actor, app, *, level: str | None = None, book: Deadli
         if level is None:
             return deny(_("This application has not been assigned to you."))
     return expert_review_open(app, level, book=book, now=now)
+
+
+def expert_open_ids(actor: Actor, *, now=None) -> set[int]:
+    """The ids of the expert's applications it may still read now (the assigning level's stage
+    open): three queries whatever the number of assignments."""
+    apps = list(expert_granted(actor).only("pk", "call_id", "region_id", "province_id", "status"))
+    if not apps:
+        return set()
+    levels = dict(expert_grants(user=actor.user).filter(content_object__in=[a.pk for a in apps])
+                  .values_list("content_object_id", "level"))
+    book = DeadlineBook({a.call_id for a in apps})
+    return {a.pk for a in apps
+            if expert_may_read(actor, a, level=levels.get(a.pk) or "", book=book, now=now)}
+
+
+def can_view_timeline(actor: Actor, app) -> Decision:
+    """The timeline of an application: for whoever may see it, but not for an expert (it reads the
+    application, never the bureaus' or the applicant's steps)."""
+    if actor.is_expert:
+        return deny(_("Experts do not read the timeline of an application."))
+    return can_view_application(actor, app)
+
+
+def can_score_as_expert(actor: Actor, app, *, conflicted: bool = False, now=None) -> Decision:
+    """May the expert score the application (its level items, its opinion) or declare a conflict:
+    it may read it now (assigned, its province, the assigning level's stage open) and has not
+    declared a conflict of interest with it in this round."""
+    decision = expert_may_read(actor, app, now=now)
+    if not decision:
+        return decision
+    if conflicted:
+        return deny(_("You declared a conflict of interest with this application; you do not score it."))
+    return ALLOW
+
+
+def can_ask_expert_round(actor: Actor, app, *, now=None) -> Decision:
+    """May the actor ask the experts of the application for a further round: the level that assigns
+    experts, while its review stage is open."""
+    decision = can_manage_experts(actor, app)
+    if not decision:
+        return decision
+    return expert_review_open(app, expert_assigning_level(actor) or "", now=now)
 
 
 def can_review_as_expert(actor: Actor) -> Decision:

@@ -30,8 +30,8 @@ from django.utils.translation import gettext as _
 from portal.access import ALLOW, Decision, deny
 from portal.constants import RegionLevel
 from portal.models import Region
-from programs.constants import QuotaScope
-from programs.models import Quota
+from programs.constants import QuotaRule, QuotaScope
+from programs.models import REGION_ATTRIBUTE_LABELS, Quota
 from submissions.constants import Level
 from submissions.models import QuotaCounter, QuotaException, Recommendation
 
@@ -87,6 +87,35 @@ class QuotaStatus:
     @property
     def text(self) -> str:
         return str(self.quota.describe()) if self.quota is not None else _("No quota.")
+
+    @property
+    def unlimited_reason(self) -> str:
+        """Why the region may recommend without limit (empty when it is limited)."""
+        if not self.unlimited:
+            return ""
+        if self.quota is None:
+            return _("No quota of this call applies to %(region)s.") % {"region": self.region.name}
+        attribute = self.quota.condition_attribute
+        if self.quota.rule == QuotaRule.CONDITIONAL and self.region.attributes.get(attribute):
+            return _("No limit: %(region)s: %(attr)s.") % {
+                "region": self.region.name, "attr": REGION_ATTRIBUTE_LABELS.get(attribute, attribute)}
+        return _("The call sets no limit for %(region)s.") % {"region": self.region.name}
+
+    @property
+    def applied(self) -> str:
+        """The rule as it applies to this region: its limit (with extra places), or why it has none."""
+        if self.unlimited:
+            return self.unlimited_reason
+        text = _("%(region)s: at most %(n)d") % {"region": self.region.name, "n": self.base_limit}
+        if self.extra:
+            text += _(", plus %(extra)d granted by the province") % {"extra": self.extra}
+        return text
+
+    @property
+    def room(self) -> Decision:
+        """May one more recommendation count against this quota? (Display only: acting reads the
+        status again under the counter's lock.)"""
+        return has_room(self)
 
 
 def quota_region_for(*, application=None, region: Region | None = None, level: str) -> Region | None:

@@ -172,6 +172,8 @@ NODE_MODULES = BASE_DIR / "node_modules"
 VENDOR_ASSETS = {
     "vendor/pdfjs": NODE_MODULES / "pdfjs-dist" / "build",
     "vendor/pdfjs-web": NODE_MODULES / "pdfjs-dist" / "web",
+    "vendor/pdfjs-cmaps": NODE_MODULES / "pdfjs-dist" / "cmaps",
+    "vendor/pdfjs-fonts": NODE_MODULES / "pdfjs-dist" / "standard_fonts",
     "vendor/echarts": NODE_MODULES / "echarts" / "dist",
     "vendor/tom-select": NODE_MODULES / "tom-select" / "dist",
     "vendor/flatpickr": NODE_MODULES / "flatpickr" / "dist",

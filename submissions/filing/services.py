@@ -85,6 +85,7 @@ from submissions.policy import (
     can_start_application,
     can_upload_attachment,
     draft_conflicts_visible,
+    expert_open_ids,
     writes_for_lead,
 )
 from submissions.returns import path_unlocked, returned_editable
@@ -892,6 +893,8 @@ def applications_for_list(actor: Actor):
         .with_current_receipt()
         .order_by("-updated_at", "-id")
     )
+    if actor.is_expert:  # only what it may still open: the assigning level's stage has not closed
+        qs = qs.filter(pk__in=expert_open_ids(actor))
     return with_applicant_view(qs) if actor.is_applicant else qs
 
 

@@ -40,8 +40,9 @@ from submissions.models import (
 )
 from submissions.policy import (
     applications_visible,
-    can_view_application,
+    can_decide_at_all,
     can_view_review,
+    can_view_timeline,
     can_work_review_queue,
     conflict_declarations_visible,
     quota_exceptions_visible,
@@ -130,6 +131,13 @@ class QuotaStatusSerializer(serializers.Serializer):
     used = serializers.IntegerField()
     remaining = serializers.IntegerField(allow_null=True)
     unlimited = serializers.BooleanField()
+    unlimited_reason = serializers.CharField(help_text="why the region may recommend without limit (empty when limited)")
+    applied = serializers.CharField(help_text="the rule as it applies to this region: its limit, or why it has none")
+    full = serializers.BooleanField(help_text="no place remains: recommending is refused")
+    refusal = serializers.SerializerMethodField(help_text="the reason a recommendation is refused now (empty: room)")
+
+    def get_refusal(self, obj) -> str:
+        return obj.room.reason if obj.full else ""
 
 
 class ReviewFileSerializer(QueueApplicationSerializer):
@@ -245,6 +253,20 @@ class BulkReturnInput(SelectionInput):
 class SignOffInput(serializers.Serializer):
     call = serializers.SlugField()
     ids = serializers.ListField(child=serializers.IntegerField(), required=False, allow_empty=True, default=list)
+    opinion = serializers.CharField(required=False, allow_blank=True, default="",
+                                    help_text="the head's opinion, kept with each recommendation signed off")
+
+
+class BulkDecideInput(SelectionInput):
+    decision = serializers.ChoiceField(choices=list(services.DECISIONS))
+    comment = serializers.CharField(required=False, allow_blank=True, default="",
+                                    help_text="the message; blank: the decision's template (GET decision-templates)")
+
+
+class DecisionTemplateSerializer(serializers.Serializer):
+    decision = serializers.CharField(source="value")
+    label = serializers.CharField()
+    template = serializers.CharField()
 
 
 class BulkOutcomeSerializer(serializers.Serializer):
@@ -402,7 +424,7 @@ class ReviewApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         """The timeline: also for the applicant of the application (transitions only)."""
         actor = _actor(request)
         app = applications_visible(actor).filter(pk=pk).first()
-        if app is None or not can_view_application(actor, app):
+        if app is None or not can_view_timeline(actor, app):
             raise NotFound()
         return Response(TimelineEntrySerializer(application_timeline(actor, app), many=True).data)
 
@@ -442,8 +464,26 @@ class ReviewApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         if call is None or not can_view_call(_actor(request), call):
             raise NotFound()
         outcome = services.sign_off_batch(actor=_actor(request), call=call,
-                                          applications=data["ids"] or None)
+                                          applications=data["ids"] or None, opinion=data["opinion"])
         return Response({"done": [a.pk for a in outcome.done]})
+
+    @extend_schema(request=BulkDecideInput, responses=BulkOutcomeSerializer)
+    @action(detail=False, methods=["post"], url_path="bulk-decide")
+    def bulk_decide(self, request):
+        """The province's decision (认定 / 不予认定 / 试点) on several applications, all or none."""
+        data = self._input(BulkDecideInput)
+        decision = can_decide_at_all(_actor(request))
+        if not decision:
+            raise PermissionDenied(decision.reason)
+        outcome = services.applications_decide(actor=_actor(request), applications=data["ids"],
+                                               decision=data["decision"], comment=data["comment"])
+        return Response({"done": [a.pk for a in outcome.done]})
+
+    @extend_schema(responses=DecisionTemplateSerializer(many=True))
+    @action(detail=False, methods=["get"], url_path="decision-templates")
+    def decision_templates(self, request):
+        """The messages used for a decision when none is written (认定 / 不予认定 / 试点)."""
+        return Response(DecisionTemplateSerializer(services.decision_choices(), many=True).data)
 
     @extend_schema(request=SelectionInput, responses={(200, "application/vnd.openxmlformats-officedocument."
                                                              "spreadsheetml.sheet"): OpenApiTypes.BINARY})

@@ -7,6 +7,10 @@
 /api/expert/applications/{id}/attachments/{attachment_id}/   one of its current materials
 /api/applications/{id}/experts/                the experts of an application (GET), assign one (POST)
 /api/applications/{id}/experts/{user_id}/      remove an assignment (DELETE)
+/api/expert/applications/{id}/review/          the expert scores (level items, opinion) (POST)
+/api/expert/applications/{id}/conflict/        the expert declares a conflict of interest (POST)
+/api/applications/{id}/experts/scores/         every expert's score per round, mean and spread (GET)
+/api/applications/{id}/experts/rounds/         ask the experts for another round (POST)
 """
 
 from __future__ import annotations
@@ -110,6 +114,42 @@ class AssignInput(serializers.Serializer):
     expert = serializers.IntegerField(help_text="user id of an expert of the province's expert pool")
 
 
+class ExpertReviewInput(serializers.Serializer):
+    levels = serializers.DictField(child=serializers.CharField(), required=False, default=dict,
+                                   help_text="item key -> level key, for every level item of the call's rubric")
+    score = serializers.CharField(required=False, allow_blank=True, default="",
+                                  help_text="the score, only when the rubric has no level items (0 to its maximum)")
+    opinion = serializers.CharField()
+
+
+class ConflictInput(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class ExpertReviewSerializer(serializers.Serializer):
+    expert = serializers.IntegerField(source="expert_id")
+    name = serializers.SerializerMethodField()
+    round = serializers.IntegerField()
+    levels = serializers.JSONField()
+    score = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
+    opinion = serializers.CharField()
+    conflict = serializers.BooleanField()
+    conflict_reason = serializers.CharField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+
+    def get_name(self, obj) -> str:
+        return obj.expert.display_name()
+
+
+class RoundSerializer(serializers.Serializer):
+    round = serializers.IntegerField()
+    mean = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
+    spread = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True,
+                                      help_text="highest minus lowest score")
+    stdev = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
+    reviews = ExpertReviewSerializer(source="rows", many=True)
+
+
 def _actor(request):
     return access.actor_of(request)
 
@@ -154,6 +194,29 @@ class ExpertApplicationViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         row = self._row(pk)
         return Response(ExpertApplicationDetailSerializer(row, context={"actor": _actor(request)}).data)
+
+    @extend_schema(parameters=[APPLICATION_ID], request=ExpertReviewInput, responses={
+        200: ExpertReviewSerializer, 400: OpenApiResponse(description="a level missing, a score out of bounds"),
+        403: OpenApiResponse(description="a conflict of interest was declared"),
+        404: OpenApiResponse(description="not assigned to you, or the stage has closed")})
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        """Score the rubric's level items (or give a score) with an opinion, for the current round."""
+        row = self._row(pk)
+        body = ExpertReviewInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        review = experts.expert_review_submit(actor=_actor(request), application=row.app, **body.validated_data)
+        return Response(ExpertReviewSerializer(review).data)
+
+    @extend_schema(parameters=[APPLICATION_ID], request=ConflictInput, responses={200: ExpertReviewSerializer})
+    @action(detail=True, methods=["post"])
+    def conflict(self, request, pk=None):
+        """Declare a conflict of interest with the application: no score from this expert."""
+        row = self._row(pk)
+        body = ConflictInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        review = experts.expert_conflict_declare(actor=_actor(request), application=row.app, **body.validated_data)
+        return Response(ExpertReviewSerializer(review).data)
 
     @extend_schema(parameters=[APPLICATION_ID, OpenApiParameter("attachment_id", int, OpenApiParameter.PATH)],
                    responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
@@ -219,6 +282,23 @@ class ApplicationExpertViewSet(viewsets.GenericViewSet):
         grant = experts.expert_assign(actor=_actor(request), application=app, expert=expert)
         grant = experts.assignments_of(app).get(pk=grant.pk)
         return Response(AssignmentSerializer(grant).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[APPLICATION_PK], responses=RoundSerializer(many=True))
+    @action(detail=False, methods=["get"])
+    def scores(self, request, application_pk=None):
+        """Every expert's score and opinion (or declared conflict) per round, latest first, with the
+        mean and the spread of the scores."""
+        return Response(RoundSerializer(experts.expert_summary(self._application()), many=True).data)
+
+    @extend_schema(parameters=[APPLICATION_PK], request=None, responses={
+        201: RoundSerializer(many=True), 400: OpenApiResponse(description="no expert has scored this round yet"),
+        403: OpenApiResponse(description="refused by rule, with the reason")})
+    @action(detail=False, methods=["post"])
+    def rounds(self, request, application_pk=None):
+        """Ask the assigned experts for another round (their earlier scores stay on record)."""
+        app = self._application()
+        experts.expert_round_ask(actor=_actor(request), application=app)
+        return Response(RoundSerializer(experts.expert_summary(app), many=True).data, status=status.HTTP_201_CREATED)
 
     def destroy(self, request, application_pk=None, user_id=None):
         app = self._application()

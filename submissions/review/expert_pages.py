@@ -17,8 +17,10 @@ from portal.models import User
 from submissions.filing.uploads import attachment_response
 from submissions.models import Attachment
 from submissions.policy import (
+    can_ask_expert_round,
     can_manage_experts,
     can_review_as_expert,
+    can_score_as_expert,
     can_unassign_expert,
     experts_assignable,
     review_applications_visible,
@@ -59,8 +61,32 @@ def expert_list(request):
 def expert_detail(request, pk: int):
     actor = _expert(request)
     app = _assigned(actor, pk)
+    mine = experts.my_review(actor, app)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "conflict":
+                experts.expert_conflict_declare(actor=actor, application=app, reason=request.POST.get("reason", ""))
+                messages.success(request, _("Your conflict of interest has been recorded; the bureau sees it."))
+            else:
+                levels = {k[len("level_"):]: v for k, v in request.POST.items() if k.startswith("level_")}
+                experts.expert_review_submit(actor=actor, application=app, levels=levels,
+                                             score=request.POST.get("score", ""), opinion=request.POST.get("opinion", ""))
+                messages.success(request, _("Your review has been saved."))
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc) if isinstance(exc, ValidationError) else str(exc))
+            return render(request, "submissions/experts/detail.html", {
+                "app": app, **experts.expert_file(actor, app), "inline_types": INLINE_TYPES, "mine": mine,
+                "items": experts.level_items(app), "round": experts.expert_round(app), "posted": request.POST,
+                "can_score": can_score_as_expert(actor, app, conflicted=bool(mine and mine.conflict)),
+            }, status=400)
+        return redirect("expert-application", pk=pk)
     return render(request, "submissions/experts/detail.html", {
-        "app": app, **experts.expert_file(actor, app), "inline_types": INLINE_TYPES,
+        "app": app, **experts.expert_file(actor, app), "inline_types": INLINE_TYPES, "mine": mine,
+        "items": experts.level_items(app), "round": experts.expert_round(app),
+        "posted": {f"level_{k}": v for k, v in (mine.levels if mine else {}).items()}
+                  | {"opinion": mine.opinion if mine else "", "score": mine.score if mine and not mine.levels else ""},
+        "can_score": can_score_as_expert(actor, app, conflicted=bool(mine and mine.conflict)),
     })
 
 
@@ -97,6 +123,13 @@ def application_experts(request, pk: int):
     """The experts of one application: the list, and the forms to assign and remove them."""
     actor = request.actor
     app = _managed(actor, pk)
+    if request.method == "POST" and request.POST.get("action") == "round":
+        try:
+            n = experts.expert_round_ask(actor=actor, application=app)
+            messages.success(request, _("Round %(n)d of expert review has been asked for.") % {"n": n})
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc) if isinstance(exc, ValidationError) else str(exc))
+        return redirect("review-experts", pk=pk)
     if request.method == "POST":
         expert = User.objects.filter(pk=request.POST.get("expert") or 0).first()
         action = request.POST.get("action", "")
@@ -120,4 +153,6 @@ def application_experts(request, pk: int):
         "app": app,
         "assignments": [{"grant": g, "can_remove": can_unassign_expert(actor, app, g)} for g in assignments],
         "candidates": [u for u in experts_assignable(actor) if u.pk not in assigned],
+        "rounds": experts.expert_summary(app),
+        "can_ask_round": can_ask_expert_round(actor, app),
     })

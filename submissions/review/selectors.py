@@ -132,6 +132,9 @@ def with_scores(qs: QuerySet[Application]) -> QuerySet[Application]:
         current_review=FilteredRelation("reviews", condition=Q(reviews__level=F("level"))),
         bureau_score=F("current_review__score"),
         score=Coalesce("current_review__score", "self_score", output_field=SCORE),
+        # what the county gave, for the city and the province to read beside theirs
+        county_review=FilteredRelation("reviews", condition=Q(reviews__level=Level.COUNTY)),
+        county_score=F("county_review__score"),
     )
 
 
@@ -196,6 +199,7 @@ class QueueRow:
             "level_label": self.labels.get(f"level:{a.level}", ""),
             "self_score": "—" if a.self_score is None else a.self_score,
             "bureau_score": "—" if a.bureau_score is None else a.bureau_score,
+            "county_score": a.county_score if a.level != Level.COUNTY else None,
             "submitted": _when(a.submitted_at), "receipt": receipt.number if receipt else "",
             "deadline": _when(deadline.at), "extended": bool(deadline.at and deadline.extended),
         }
@@ -404,6 +408,17 @@ def side_by_side_scores(rubric, self_inputs: dict, bureau_inputs: dict) -> dict:
         "bureau_total": fmt(theirs.total) if theirs else None,
         "errors": {**(mine_errors or {}), **(their_errors or {})},
     }
+
+
+def scores_preview(app: Application, levels: dict) -> dict | None:
+    """The side-by-side scores as they would be with the reviewer's level picks (not saved): the
+    running totals of the review page while the reviewer scores. The engine computes them."""
+    resolved = rubric_for(app.call)
+    if resolved is None:
+        return None
+    picks = {spec.key: str(levels[spec.key]).strip() for spec in level_inputs(resolved)
+             if str(levels.get(spec.key) or "").strip()}
+    return side_by_side_scores(resolved.rubric, app.score_inputs or {}, {**effective_inputs(app), **picks})
 
 
 # --- the application form, for reading ---------------------------------------------------------------

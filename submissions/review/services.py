@@ -44,7 +44,7 @@ from scoring.policy import assessment_kind_for
 from scoring.selectors import UnknownRubric, resolve_rubric
 from scoring.services import assessment_record
 from submissions import notifications, workflow
-from submissions.constants import Status
+from submissions.constants import DECISION_TEMPLATES, DecisionKind, Status
 from submissions.models import (
     Application,
     ConflictDeclaration,
@@ -524,7 +524,19 @@ def application_decide(*, actor: Actor, application, decision: str, comment: str
     workflow.require(actor, app, decision)
     review = Review.objects.filter(application=app, level=app.level).first()
     data = {"decision": decision, "score": None if review is None or review.score is None else str(review.score)}
-    return workflow.fire(actor=actor, application=app, name=decision, comment=(comment or "").strip(), data=data)
+    return workflow.fire(actor=actor, application=app, name=decision, comment=decision_comment(decision, comment),
+                         data=data)
+
+
+def decision_choices() -> list[dict]:
+    """The decisions with their labels and message templates (for the forms and the API)."""
+    return [{"value": d.value, "label": d.label, "template": DECISION_TEMPLATES[d]} for d in DecisionKind]
+
+
+def decision_comment(decision: str, comment: str = "") -> str:
+    """The message of a decision: the province's own words, else the template of the decision."""
+    comment = (comment or "").strip()
+    return comment or str(DECISION_TEMPLATES.get(decision, ""))
 
 
 # --- bulk actions ---------------------------------------------------------------------------------
@@ -598,6 +610,28 @@ def applications_recommend(*, actor: Actor, applications, opinion: str) -> BulkO
 
 
 @transaction.atomic
+def applications_decide(*, actor: Actor, applications, decision: str, comment: str = "") -> BulkOutcome:
+    """The province's decision on the selected, all or none, with one message (the decision's
+    template when none is written)."""
+    if decision not in DECISIONS:
+        raise ValidationError({"decision": _("Unknown decision.")})
+    apps = _visible_selection(actor, applications)
+    book = DeadlineBook({a.call_id for a in apps})
+    for app in apps:  # every one is asked before anything is written
+        try:
+            workflow.require(actor, app, decision, book=book)
+        except (PermissionDenied, ValidationError) as exc:
+            raise _relabel(app, exc) from exc
+    done = []
+    for app in apps:
+        try:
+            done.append(application_decide(actor=actor, application=app, decision=decision, comment=comment))
+        except (PermissionDenied, ValidationError) as exc:
+            raise _relabel(app, exc) from exc
+    return BulkOutcome(done=done)
+
+
+@transaction.atomic
 def applications_return(*, actor: Actor, applications, reason: str, revision_deadline) -> BulkOutcome:
     """Return the selected with one reason, all or none."""
     reasons = _clean_reasons([reason])
@@ -630,10 +664,12 @@ def sign_off_candidates(actor: Actor, call=None):
 
 
 @transaction.atomic
-def sign_off_batch(*, actor: Actor, call, applications=None) -> BulkOutcome:
+def sign_off_batch(*, actor: Actor, call, applications=None, opinion: str = "") -> BulkOutcome:
     """The bureau head signs off the batch of recommendations of one call (all of them, or the
     selected): every one is asked first (who, deadline, quota), then each is fired, the quota
-    checked again under the counter's lock; each moves on to the next level."""
+    checked again under the counter's lock; each moves on to the next level. The head's opinion is
+    kept with each recommendation (with the head's name and the time) and in the audit entries."""
+    opinion = (opinion or "").strip()
     qs = sign_off_candidates(actor, call).select_related("region__city", "region__province", "call", "organization")
     if applications is not None:
         ids = {a.pk if isinstance(a, Application) else int(a) for a in applications}
@@ -658,12 +694,12 @@ def sign_off_batch(*, actor: Actor, call, applications=None) -> BulkOutcome:
     for app in apps:
         level = app.level
         try:
-            workflow.fire(actor=actor, application=app, name="sign_off", book=book,
+            workflow.fire(actor=actor, application=app, name="sign_off", book=book, comment=opinion,
                           data={"batch": len(apps), "level": level})
         except (PermissionDenied, ValidationError) as exc:
             raise _relabel(app, exc) from exc
         Recommendation.objects.filter(application=app, level=level, is_active=True, signed_off_at__isnull=True).update(
-            signed_off_by=actor.user, signed_off_at=now)
+            signed_off_by=actor.user, signed_off_at=now, signed_off_opinion=opinion)
         done.append(app)
     return BulkOutcome(done=done)
 

@@ -1,10 +1,12 @@
 from django.urls import path
 
+from submissions.review import deliberate_pages as deliberate
 from submissions.review import views as v
 
 urlpatterns = [
     path("review/", v.queue, name="review-queue"),
     path("review/bulk/", v.bulk, name="review-bulk"),
+    path("review/bulk/decide/", deliberate.bulk_decide, name="review-bulk-decide"),
     path("review/sign-off/", v.sign_off, name="review-sign-off"),
     path("review/quotas/", v.quotas, name="review-quotas"),
     path("review/deadlines/", v.deadlines, name="review-deadlines"),
@@ -15,6 +17,7 @@ urlpatterns = [
     path("review/applications/<int:pk>/start/", v.start, name="review-start"),
     path("review/applications/<int:pk>/correct/", v.correct, name="review-correct"),
     path("review/applications/<int:pk>/levels/", v.score_levels, name="review-levels"),
+    path("review/applications/<int:pk>/levels/preview/", v.score_preview, name="review-score-preview"),
     path("review/applications/<int:pk>/site-visit/", v.site_visit, name="review-site-visit"),
     path("review/applications/<int:pk>/opinion/", v.opinion, name="review-opinion"),
     path("review/applications/<int:pk>/return/", v.return_, name="review-return"),

@@ -44,19 +44,31 @@ from submissions.embargo import (
     as_seen_by,
     published_results,
 )
-from submissions.models import Application, Attachment, QuotaException, ResultPublication, Review, SiteVisitPhoto
+from submissions.models import (
+    Application,
+    Attachment,
+    QuotaException,
+    Recommendation,
+    ResultPublication,
+    Review,
+    SiteVisitPhoto,
+)
 from submissions.policy import (
     applications_visible,
+    can_decide_at_all,
     can_recommend_at_all,
-    can_view_application,
     can_view_review,
+    can_view_timeline,
     can_work_review_queue,
     conflict_declarations_visible,
+    quota_panel_regions,
     quota_region_of,
     quota_regions_visible,
+    review_applications_visible,
     site_visits_visible,
 )
 from submissions.quotas import quota_region_for, quota_status, quota_statuses
+from submissions.review import deliberate_pages as deliberate
 from submissions.review import services
 from submissions.review.exports import applications_xlsx
 from submissions.review.selectors import (
@@ -67,6 +79,7 @@ from submissions.review.selectors import (
     review_file,
     review_form,
     review_queue,
+    scores_preview,
 )
 from submissions.routing import route_steps
 
@@ -114,10 +127,26 @@ def _run(request, fn, success: str, **kwargs) -> bool:
 
 
 def _quota_panel(actor, calls) -> list:
-    region = quota_region_of(actor)
-    if region is None or not calls:
+    """The quota panel of the queue, for the calls shown: the bureau's own quota, a city's counties
+    beside its own (the city's row counts the recommendations of all its counties), the province's
+    cities. Four queries whatever the number of rows."""
+    calls = list(calls[:10])
+    if not calls:
         return []
-    return [s for s in quota_statuses(calls=calls[:10], regions=[region], level=actor.level) if s.quota]
+    cities, counties = quota_panel_regions(actor, calls[0])
+    order = {c.pk: i for i, c in enumerate(calls)}
+    rows = [s for s in quota_statuses(calls=calls, regions=cities, level=Level.CITY)
+            + quota_statuses(calls=calls, regions=counties, level=Level.COUNTY) if s.quota or s.used]
+    return sorted(rows, key=lambda s: (order[s.call.pk], s.level != Level.CITY, s.region.code))
+
+
+def _recommend_refused(actor, panel) -> str:
+    """Why the queue offers no recommendation: every quota of the actor's own region shown is used up."""
+    region = quota_region_of(actor)
+    own = [s for s in panel if region is not None and s.region.pk == region.pk]
+    if own and all(s.full for s in own):
+        return " ".join(s.room.reason for s in own)
+    return ""
 
 
 # --- queue ---------------------------------------------------------------------------------------
@@ -147,17 +176,21 @@ def queue(request):
     status_query = query.copy()
     status_query.pop("status", None)
     template = "submissions/review/_queue_partial.html" if _wants_partial(request) else "submissions/review/queue.html"
+    panel = _quota_panel(actor, calls)
     return render(request, template, {
         "queue": result,
         "options": options,
         "params": params,
         "query": query.urlencode(),
         "status_query": status_query.urlencode(),
-        "quotas": _quota_panel(actor, calls),
+        "quotas": panel,
+        "recommend_refused": _recommend_refused(actor, panel),
         "sorts": [("-submitted", _("Newest submitted")), ("submitted", _("Oldest submitted")),
                   ("-score", _("Highest score")), ("score", _("Lowest score")), ("name", _("Name")),
                   ("-updated", _("Last changed"))],
         "can_recommend": bool(can_recommend_at_all(actor)),
+        "can_decide": bool(can_decide_at_all(actor)),
+        "decision_templates": services.decision_choices(),
         "now": timezone.now(),
     })
 
@@ -244,9 +277,12 @@ def detail(request, pk: int):
                 quota = None
     work = workflow.check(actor, app, "review")  # corrections, scores, site visits, opinions
     blocked = []  # why a button is missing: a deadline passed, the quota is full
-    for _transition, refused in workflow.blocked(actor, app):
+    recommend_refused = ""  # the recommend control is shown disabled, with this reason
+    for transition, refused in workflow.blocked(actor, app):
         if refused.reason not in blocked:
             blocked.append(refused.reason)
+        if transition.name == "recommend" and not recommend_refused:
+            recommend_refused = refused.reason
     targets = _return_targets(request, app, file["rubric"])
     form = review_form(app, inputs=file["inputs"] or {}, corrections=file["corrections"])
     return render(request, "submissions/review/detail.html", {
@@ -258,6 +294,7 @@ def detail(request, pk: int):
         "names": names,
         "can_review": bool(work),
         "blocked": blocked,
+        "recommend_refused": recommend_refused,
         "deadline": deadline,
         "quota": quota,
         "steps": route_steps(call=app.call, organization=app.organization, routing=app.routing or None,
@@ -268,6 +305,7 @@ def detail(request, pk: int):
         "today": timezone.localdate(),
         "default_revision": _default_revision(deadline),
         "decisions": [("approve", _("Recognize")), ("not_approve", _("Do not recognize")), ("pilot", _("Admit as pilot"))],
+        "decision_templates": services.decision_choices(),
         "inline_types": INLINE_TYPES,
         "has_rubric": file["rubric"] is not None,
     })
@@ -312,6 +350,20 @@ def correct(request, pk: int):
          application=app, input_key=request.POST.get("input_key", ""), new_value=request.POST.get("new_value", ""),
          reason=request.POST.get("reason", ""))
     return _detail(pk)
+
+
+@login_required
+@require_POST
+def score_preview(request, pk: int):
+    """The scores table with the level picks of the form, not saved (the running totals)."""
+    actor = request.actor
+    _review_side(actor)
+    app = _get_app(actor, pk)
+    decision = workflow.check(actor, app, "review")
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    levels = {k[len("level_"):]: v for k, v in request.POST.items() if k.startswith("level_")}
+    return render(request, "submissions/review/_scores_table.html", {"scores": scores_preview(app, levels)})
 
 
 @login_required
@@ -374,6 +426,12 @@ def return_(request, pk: int):
 @require_POST
 def reject(request, pk: int):
     app = _get_app(request.actor, pk)
+    if not deliberate.confirmed(request) and workflow.check(request.actor, app, "reject"):  # else: refused below
+        return deliberate.confirm_page(
+            request, title=_("Confirm: do not recommend"), apps=[app],
+            details=[(_("Reason"), request.POST.get("reason", ""))],
+            question=_("Decide not to recommend this application? It cannot be undone."),
+            button=_("Do not recommend"), cancel=reverse("review-detail", args=[pk]))
     _run(request, services.application_reject, _("The application is not recommended."), application=app,
          reason=request.POST.get("reason", ""))
     return _detail(pk)
@@ -402,6 +460,13 @@ def withdraw_recommendation(request, pk: int):
 @require_POST
 def decide(request, pk: int):
     app = _get_app(request.actor, pk)
+    choice = request.POST.get("decision", "")
+    if not deliberate.confirmed(request) and choice in services.DECISIONS and workflow.check(request.actor, app, choice):
+        return deliberate.confirm_page(
+            request, title=_("Confirm the decision"), apps=[app],
+            details=deliberate.decision_details(request.POST.get("decision", ""), request.POST.get("comment", "")),
+            question=_("Record this decision? It cannot be undone."),
+            button=_("Record the decision"), cancel=reverse("review-detail", args=[pk]))
     _run(request, services.application_decide, _("The decision has been recorded."), application=app,
          decision=request.POST.get("decision", ""), comment=request.POST.get("comment", ""))
     return _detail(pk)
@@ -453,7 +518,7 @@ def timeline(request, pk: int):
     app = applications_visible(actor).filter(pk=pk).first()
     if app is None:
         raise Http404(_("No such application."))
-    decision = can_view_application(actor, app)
+    decision = can_view_timeline(actor, app)
     if not decision:
         raise Http404(decision.reason)
     published = app.call_id and _published(app.call)
@@ -483,8 +548,23 @@ def sign_off(request):
         if call is None:
             raise Http404(_("No such call."))
         selected = [int(x) for x in request.POST.getlist("selected") if x.isdigit()]
+        opinion = request.POST.get("opinion", "").strip()
+        if not selected or not opinion:
+            messages.error(request, _("Select the recommendations to sign off and write the head's opinion."))
+            return redirect("review-sign-off")
+        apps = [] if deliberate.confirmed(request) else list(
+            services.sign_off_candidates(actor, call).filter(pk__in=selected)
+            .select_related("organization", "region").order_by("region__code", "organization__name"))
+        if apps and all(workflow.check(actor, a, "sign_off") for a in apps):
+            return deliberate.confirm_page(
+                request, title=_("Confirm the sign-off"), apps=apps,
+                details=[(_("Call"), call.title), (_("Opinion of the head"), opinion),
+                         (_("Signed off by"), actor.user.display_name())],
+                question=_("Sign off these %(n)d recommendations and send them on? It cannot be undone.")
+                % {"n": len(apps)},
+                button=_("Sign off and send on"), cancel=reverse("review-sign-off"))
         try:
-            outcome = services.sign_off_batch(actor=actor, call=call, applications=selected or None)
+            outcome = services.sign_off_batch(actor=actor, call=call, applications=selected, opinion=opinion)
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
         else:
@@ -507,7 +587,11 @@ def sign_off(request):
         # the button, or why there is none (not the head, a deadline passed, the quota): the batch's
         # first recommendation answers for it; the sign-off asks each again
         batch["decision"] = workflow.check(actor, batch["apps"][0]["app"], "sign_off")
-    return render(request, "submissions/review/sign_off.html", {"batches": list(batches.values())})
+    signed = (Recommendation.objects.filter(application__in=review_applications_visible(actor), level=actor.level or "",
+                                            signed_off_at__isnull=False)
+              .select_related("application__organization", "application__call", "signed_off_by")
+              .order_by("-signed_off_at", "-id")[:30])
+    return render(request, "submissions/review/sign_off.html", {"batches": list(batches.values()), "signed": signed})
 
 
 # --- quotas --------------------------------------------------------------------------------------------------
@@ -640,6 +724,15 @@ def results(request, code: str):
     if request.method == "POST":
         if not can_publish:
             raise PermissionDenied(can_publish_results(actor, call).reason)
+        if not deliberate.confirmed(request):
+            decided = list(Application.objects.filter(call=call, status__in=[Status.APPROVED, Status.PILOT])
+                           .select_related("organization", "region").order_by("status", "region__code"))
+            return deliberate.confirm_page(
+                request, title=_("Confirm the publication"), apps=decided,
+                details=[(_("Call"), call.title), (_("Note"), request.POST.get("note", ""))],
+                question=_("Publish the result list? The applicants are told their results at once; it cannot "
+                           "be undone."), button=_("Publish the result list"),
+                cancel=reverse("review-results", args=[code]))
         try:
             services.results_publish(actor=actor, call=call, note=request.POST.get("note", ""))
         except ValidationError as exc:

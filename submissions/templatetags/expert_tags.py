@@ -1,5 +1,5 @@
 """The expert panel of the review page: the experts assigned to an application, for the bureau that
-may assign them (submissions.policy.can_manage_experts); nothing for anyone else. Two queries."""
+may assign them (submissions.policy.can_manage_experts); nothing for anyone else. Three queries."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django import template
 
 from portal import access
 from submissions.policy import can_manage_experts
-from submissions.review.experts import assignments_of
+from submissions.review.experts import assignments_of, expert_summary
 
 register = template.Library()
 
@@ -17,4 +17,6 @@ def expert_panel(context, app):
     request = context.get("request")
     actor = access.actor_of(request) if request is not None else access.ANONYMOUS
     shown = bool(can_manage_experts(actor, app))
-    return {"app": app, "shown": shown, "assignments": list(assignments_of(app)) if shown else []}
+    rounds = expert_summary(app) if shown else []
+    return {"app": app, "shown": shown, "assignments": list(assignments_of(app)) if shown else [],
+            "latest": rounds[0] if rounds else None}

@@ -15,7 +15,7 @@ ROW = ('<tr data-app="{pk}" data-status="{status}"{tr_class}>'
        '<td><a href="{href}">{name}</a><div class="small muted mono">{credit_code}</div></td>'
        '<td class="small">{call}</td><td class="small">{region}</td>'
        '<td><span class="badge status-{status}">{status_label}</span><div class="small muted">{level_label}</div></td>'
-       '<td class="num">{self_score}</td><td class="num">{bureau_score}</td>'
+       '<td class="num">{self_score}</td><td class="num">{bureau_score}{county}</td>'
        '<td class="small">{submitted}{receipt}</td><td class="small">{deadline}{badges}</td></tr>\n')
 
 
@@ -27,7 +27,11 @@ def queue_rows(rows) -> SafeString:
     for row in rows:
         c = row.cells
         receipt = format_html('<div class="muted mono receipt-number">{}</div>', c["receipt"]) if c["receipt"] else ""
+        county = (format_html('<div class="small muted county-score">{} {}</div>', _("County score"), c["county_score"])
+                  if c.get("county_score") is not None else "")
+        deadline = (c["deadline"] if c["deadline"] != "—"
+                    else format_html('<span class="muted no-deadline">{}</span>', _("the call sets none")))
         badges = SafeString((extended if c["extended"] else "") + (overdue if row.overdue else ""))
-        out.append((ROW, {**c, "receipt": receipt, "badges": badges,
+        out.append((ROW, {**c, "receipt": receipt, "badges": badges, "county": county, "deadline": deadline,
                           "tr_class": SafeString(' class="overdue"') if row.overdue else ""}))
     return format_html_join("", "{}", ((format_html(fmt, **kw),) for fmt, kw in out))

@@ -46,6 +46,7 @@ def test_the_scan_sees_the_presentation_layer():
     assert "submissions/review/views.py" in names and "templates/base.html" in names
     assert "portal/project/views.py" in names and "submissions/templatetags/review_tags.py" in names
     assert "submissions/review/expert_pages.py" in names and "submissions/review/expert_api.py" in names
+    assert "submissions/review/deliberate_pages.py" in names
     assert ROLE_TEST.search("{% if actor.is_bureau %}") and ROLE_TEST.search("if actor.role == 'x':")
 
 

@@ -116,8 +116,15 @@ def test_review_journey(world, open_as, live_server, artifacts_dir):
     head = open_as("county_head")
     head.goto(f"{live_server.url}/review/sign-off/")
     assert head.locator(f'form.sign-off-batch tr[data-app="{first.pk}"]').count() == 1
+    head.fill("form.sign-off-batch textarea[name=opinion]", "同意推荐，请市工信局审核")
     with head.expect_navigation():
         head.click("form.sign-off-batch button[type=submit]")
+    # a confirmation page lists the recommendations being signed and the opinion, then it is done
+    assert head.locator(f'#confirm tr[data-app="{first.pk}"]').count() == 1
+    assert "同意推荐，请市工信局审核" in head.inner_text("#confirm")
+    shot(head, artifacts_dir, "review-04b-sign-off-confirm")
+    with head.expect_navigation():
+        head.click("#confirm-form button[type=submit]")
     first.refresh_from_db()
     assert (first.status, first.level) == (Status.SUBMITTED, "city")
 
@@ -132,8 +139,11 @@ def test_review_journey(world, open_as, live_server, artifacts_dir):
         city.click("#recommend-form button[type=submit]")
     city_head = open_as("city_head")
     city_head.goto(f"{live_server.url}/review/sign-off/")
+    city_head.fill(f'form.sign-off-batch:has(tr[data-app="{first.pk}"]) textarea[name=opinion]', "同意推荐")
     with city_head.expect_navigation():
         city_head.click(f'form.sign-off-batch:has(tr[data-app="{first.pk}"]) button[type=submit]')
+    with city_head.expect_navigation():
+        city_head.click("#confirm-form button[type=submit]")
     first.refresh_from_db()
     assert (first.status, first.level) == (Status.SUBMITTED, "province")
 
@@ -143,6 +153,8 @@ def test_review_journey(world, open_as, live_server, artifacts_dir):
     shot(province, artifacts_dir, "review-05-province-review-file")
     with province.expect_navigation():
         province.click('#decide-form button[value="approve"]')
+    with province.expect_navigation():  # confirmed on a page of its own
+        province.click("#confirm-form button[type=submit]")
     assert Application.objects.get(pk=first.pk).status == Status.APPROVED
 
     # 7. the decision is internal until the result list is published: the enterprise still sees it
@@ -159,6 +171,9 @@ def test_review_journey(world, open_as, live_server, artifacts_dir):
     assert province.locator('table.results tr[data-status="approved"]').count() == 1
     with province.expect_navigation():
         province.click("#publish-form button[type=submit]")
+    assert ResultPublication.objects.filter(call=call).count() == 0  # not before it is confirmed
+    with province.expect_navigation():
+        province.click("#confirm-form button[type=submit]")
     assert ResultPublication.objects.filter(call=call).count() == 1
 
     # 9. the enterprise sees the result in its list of applications (我的业务)

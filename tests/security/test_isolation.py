@@ -353,3 +353,23 @@ def test_positive_control_the_city_bureau_and_the_province_manage_experts(world,
         assert client_for(user).get(reverse("review-experts", args=[other.pk])).status_code == 200
         assert [r["expert"] for r in api_for(user).get(f"/api/applications/{assigned.pk}/experts/").json()] == [
             world.expert.pk]
+
+
+@pytest.mark.parametrize("actor_name", ["expert", "foreign_expert"])
+def test_an_expert_reaches_nothing_else_through_the_common_doors(world, client_for, api_for, expert_case,
+                                                                 actor_name):
+    """The general application endpoints answer an expert as the expert pages do: its own open
+    assignment only; no timeline, no review file, no review queue, for any application."""
+    assigned, other = expert_case
+    user = getattr(world, actor_name)
+    client, api = client_for(user), api_for(user)
+    mine = {assigned.pk} if actor_name == "expert" else set()
+    assert {r["id"] for r in api.get("/api/applications/").json()["results"]} == mine
+    for app in (assigned, other):
+        assert api.get(f"/api/applications/{app.pk}/").status_code == (200 if app.pk in mine else 404)
+        assert api.get(f"/api/review/applications/{app.pk}/timeline/").status_code == 404
+        assert client.get(reverse("review-timeline", args=[app.pk])).status_code == 404
+        assert client.get(reverse("review-detail", args=[app.pk])).status_code in REFUSED
+        assert api.get(f"/api/review/applications/{app.pk}/").status_code in REFUSED
+    review_rows = api.get("/api/review/applications/?stage=all")
+    assert review_rows.status_code in REFUSED or review_rows.json()["results"] == []

@@ -144,7 +144,9 @@ def test_an_expert_reads_no_review_file_no_timeline_and_no_packet_even_when_assi
     assert api.get(f"/api/review/applications/{mine.pk}/").status_code in REFUSED
     assert api.get("/api/review/applications/?stage=all").status_code in REFUSED or not api.get(
         "/api/review/applications/?stage=all").json()["results"]
-    assert api.get(f"/api/review/applications/{mine.pk}/timeline/").json() == []
+    # the timeline is not the expert's to read: 404 on the API and the page, not an empty 200
+    assert api.get(f"/api/review/applications/{mine.pk}/timeline/").status_code == 404
+    assert client.get(reverse("review-timeline", args=[mine.pk])).status_code == 404
     assert not api.get("/api/audit/").json()["results"]
     assert api.post("/api/documents/packets/", {"application": mine.pk}, format="json").status_code in REFUSED
     assert client.get(reverse("packet-request", args=[mine.pk])).status_code in REFUSED | {405}
@@ -200,6 +202,7 @@ def test_access_ends_at_the_stage_deadline_of_the_assigning_level(world, client_
         assert client.get(reverse("expert-attachment", args=[mine.pk, attachment_of(mine).pk])).status_code == 404
         assert api.get(f"/api/expert/applications/{mine.pk}/").status_code == 404
         assert api.get(f"/api/applications/{mine.pk}/").status_code == 404
+        assert api.get("/api/applications/").json()["results"] == []  # a closed assignment is not listed
         assert api.get(f"/api/applications/{mine.pk}/attachments/{attachment_of(mine).pk}/").status_code == 404
         decision = can_view_application(actor_for(world.expert), mine)
         assert not decision and "市级推荐" in decision.reason  # names the stage that closed
@@ -216,6 +219,7 @@ def test_access_ends_at_the_stage_deadline_of_the_assigning_level(world, client_
                                       new_deadline=deadline + dt.timedelta(days=2), reason="延期",
                                       granted_by=world.province_officer)
         assert client.get(reverse("expert-application", args=[mine.pk])).status_code == 200
+        assert [r["id"] for r in api.get("/api/applications/").json()["results"]] == [mine.pk]
 
 
 def test_a_provincial_assignment_follows_the_provincial_stage(world, client_for, three, deadline):
@@ -508,3 +512,22 @@ def test_the_expert_endpoints_are_in_the_openapi_schema(client):
               ["delete"]["parameters"]}
     assert params == {"application_pk": "integer", "user_id": "integer"}
     assert "AssignInput" in schema["components"]["schemas"]
+
+
+def test_the_assigned_expert_is_told_once_by_mail_and_the_applicant_is_not(world, three, deadline, mailoutbox,
+                                                                          django_capture_on_commit_callbacks):
+    from portal.models import OutboxMessage
+
+    world.expert.email = "expert@example.com"
+    world.expert.save(update_fields=["email"])
+    with django_capture_on_commit_callbacks(execute=True):
+        grant = assign(world.city_reviewer, three[0], world.expert)
+    entry = AuditEntry.objects.get(action="review.expert_assign")
+    rows = list(OutboxMessage.objects.filter(audit_entry=entry))
+    assert [r.recipient for r in rows] == ["expert@example.com"] and rows[0].kind == "expert_assignment"
+    assert three[0].call.title in rows[0].subject
+    assert timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M") in rows[0].body  # when its access ends
+    assert grant.level == "city"
+    assert [m.to for m in mailoutbox] == [["expert@example.com"]]
+    # nobody else: the applicant's side does not learn who its experts are
+    assert not OutboxMessage.objects.exclude(recipient="expert@example.com").filter(audit_entry=entry).exists()

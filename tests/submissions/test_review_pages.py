@@ -127,7 +127,10 @@ def test_the_review_page_shows_materials_inline_and_both_scores(world, client_fo
     Review.objects.create(application=app, level=Level.COUNTY, score=Decimal("61.5"), reviewer=world.county_reviewer)
     client = client_for(world.county_reviewer)
     html = client.get(reverse("review-detail", args=[app.pk]), **EN).content.decode()
-    assert "<iframe" in html and reverse("review-attachment", args=[app.pk, att.pk]) in html
+    # the material viewer (PDF.js, served by the portal) opens it: no iframe, no CDN
+    url = reverse("review-attachment", args=[app.pk, att.pk])
+    assert f'data-material-url="{url}"' in html and 'data-material-type="application/pdf"' in html
+    assert "/static/vendor/pdfjs/pdf.min.mjs" in html and "<iframe" not in html and "cdn" not in html.lower()
     assert 'id="self-total">66.00' in html and 'id="bureau-total">61.50' in html
     assert 'data-status="submitted"' in html
     response = client.get(reverse("review-attachment", args=[app.pk, att.pk]))
@@ -214,7 +217,8 @@ def test_sign_off_quota_deadline_conflict_and_results_pages(world, client_for):
     head = client_for(world.county_head)
     html = head.get(reverse("review-sign-off"), **EN).content.decode()
     assert f'data-app="{app.pk}"' in html and 'data-used="1" data-limit="2"' in html
-    head.post(reverse("review-sign-off"), {"call": call.pk, "selected": [app.pk]}, **EN)
+    head.post(reverse("review-sign-off"), {"call": call.pk, "selected": [app.pk], "opinion": "同意推荐",
+                                           "confirmed": "1"}, **EN)
     app.refresh_from_db()
     assert app.level == Level.CITY
     html = head.get(f"{reverse('review-quotas')}?call={call.pk}", **EN).content.decode()
