@@ -219,9 +219,17 @@ class RejectInput(serializers.Serializer):
     reason = serializers.CharField()
 
 
+SCORE_HELP = ("the bureau's initial score (初评分): between 0 and the maximum of the call's rubric (0-100 when "
+              "the call has no rubric); required when the call says so (`bureau_score_required`); it must meet "
+              "the call's conditions on `initial_score` (e.g. 初评得分不低于60分), else 400 quoting the condition. "
+              "Omitted: the bureau's earlier score. With a rubric the score is computed from the figures and "
+              "must be omitted")
+
+
 class RecommendInput(serializers.Serializer):
     opinion = serializers.CharField(required=False, allow_blank=True, default="")
-    score = serializers.DecimalField(max_digits=7, decimal_places=2, required=False, allow_null=True, default=None)
+    score = serializers.DecimalField(max_digits=7, decimal_places=2, required=False, allow_null=True, default=None,
+                                     help_text=SCORE_HELP)
 
 
 class DecideInput(serializers.Serializer):
@@ -235,6 +243,11 @@ class SelectionInput(serializers.Serializer):
 
 class BulkRecommendInput(SelectionInput):
     opinion = serializers.CharField()
+    scores = serializers.DictField(
+        child=serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True), required=False,
+        default=dict, help_text="the score of each row, by application id (\"12\": \"75\"); a row left out "
+        "keeps the bureau's earlier score. " + SCORE_HELP + ". Rows whose score is refused are all named in "
+        "one 400 and nothing is recommended")
 
 
 class BulkReturnInput(SelectionInput):
@@ -423,7 +436,7 @@ class ReviewApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def bulk_recommend(self, request):
         data = self._input(BulkRecommendInput)
         outcome = services.applications_recommend(actor=_actor(request), applications=data["ids"],
-                                                  opinion=data["opinion"])
+                                                  opinion=data["opinion"], scores=data["scores"])
         return Response({"done": [a.pk for a in outcome.done]})
 
     @extend_schema(request=BulkReturnInput, responses=BulkOutcomeSerializer)

@@ -208,8 +208,9 @@ def bulk(request):
         return response
     try:
         if action == "recommend":
-            outcome = services.applications_recommend(actor=actor, applications=ids,
-                                                      opinion=request.POST.get("opinion", ""))
+            outcome = services.applications_recommend(
+                actor=actor, applications=ids, opinion=request.POST.get("opinion", ""),
+                scores={pk: request.POST[f"score_{pk}"] for pk in ids if f"score_{pk}" in request.POST})
             messages.success(request, _("%(n)d applications recommended.") % {"n": len(outcome.done)})
         elif action == "return":
             outcome = services.applications_return(
