@@ -45,6 +45,7 @@ from scoring.selectors import UnknownRubric, resolve_rubric
 from scoring.services import assessment_record
 from submissions import notifications, workflow
 from submissions.constants import Status
+from submissions.forms import form_spec
 from submissions.models import (
     Application,
     ConflictDeclaration,
@@ -66,6 +67,7 @@ from submissions.quotas import (
     quota_region_for,
     sync_counter,
 )
+from submissions.returns import ReturnTarget, return_targets
 from submissions.stored_files import written_files
 
 DECISIONS = ("approve", "not_approve", "pilot")
@@ -364,7 +366,11 @@ def _checked_visit(*, visit_date: dt.date, people: str, findings: str, photos: S
 # --- transitions -------------------------------------------------------------------------------
 
 
-def _clean_reasons(reasons) -> list[dict]:
+def _clean_reasons(reasons, targets: list[ReturnTarget] | None = None) -> list[dict]:
+    """The reasons with text, each naming an item of the form (`targets`: what a return can name
+    on this call's form, `returns.return_targets`; its label is the form's). An item the form
+    does not have is refused."""
+    known = {t.value: t for t in targets or ()}
     out = []
     for r in reasons or ():
         if isinstance(r, str):
@@ -372,8 +378,12 @@ def _clean_reasons(reasons) -> list[dict]:
         text = str(r.get("text", "")).strip()
         if not text:
             continue
-        out.append({"target": str(r.get("target") or "general")[:100], "label": str(r.get("label", ""))[:200],
-                    "text": text})
+        target = str(r.get("target") or "general")[:100]
+        if targets is not None and target not in known:
+            raise ValidationError({"reasons": _("“%(target)s” is not an item of this application: name a section, "
+                                                "a field or a material of its form.") % {"target": target}})
+        label = str(known[target].label) if target in known and target != "general" else str(r.get("label", ""))
+        out.append({"target": target, "label": label[:200], "text": text})
     return out
 
 
@@ -410,11 +420,14 @@ def _return_one(*, actor: Actor, application, reasons: list[dict], revision_dead
 
 @transaction.atomic
 def application_return(*, actor: Actor, application, reasons, revision_deadline) -> Application:
-    """Return for revision with reasons per item or material ({"target", "label", "text"}) and a
-    revision deadline (a date means the end of that day, Asia/Shanghai)."""
+    """Return for revision with reasons ({"target", "text"}), each naming any item of the form: a
+    section ("field:profile"), a single field ("field:summary", "input:rd_expenditure"), a material
+    slot ("material:<code>"), or the whole ("general"); and a revision deadline (a date means the
+    end of that day, Asia/Shanghai). The applicant may then change exactly the items named
+    (submissions.returns)."""
     app = _load(application)
     workflow.require(actor, app, "return")  # first: a stranger learns nothing from the checks below
-    reasons = _clean_reasons(reasons)
+    reasons = _clean_reasons(reasons, return_targets(form_spec(app.call)))
     if not reasons:
         raise ValidationError({"reasons": _("Give at least one reason for the return.")})
     deadline = _check_revision_deadline(revision_deadline)

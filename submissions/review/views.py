@@ -44,6 +44,7 @@ from submissions.embargo import (
     as_seen_by,
     published_results,
 )
+from submissions.forms import form_spec
 from submissions.models import Application, Attachment, QuotaException, ResultPublication, Review, SiteVisitPhoto
 from submissions.policy import (
     applications_visible,
@@ -57,6 +58,7 @@ from submissions.policy import (
     site_visits_visible,
 )
 from submissions.quotas import quota_region_for, quota_status, quota_statuses
+from submissions.returns import resubmission_changes, return_targets
 from submissions.review import services
 from submissions.review.exports import applications_xlsx
 from submissions.review.selectors import (
@@ -248,7 +250,6 @@ def detail(request, pk: int):
     for _transition, refused in workflow.blocked(actor, app):
         if refused.reason not in blocked:
             blocked.append(refused.reason)
-    targets = _return_targets(request, app, file["rubric"])
     form = review_form(app, inputs=file["inputs"] or {}, corrections=file["corrections"])
     return render(request, "submissions/review/detail.html", {
         "app": app,
@@ -264,7 +265,8 @@ def detail(request, pk: int):
         "steps": route_steps(call=app.call, organization=app.organization, routing=app.routing or None,
                              region=app.region),
         "timeline": list(application_timeline(actor, app)),
-        "return_targets": targets,
+        "return_targets": _return_choices(app) if "return" in names else [],
+        "changes": resubmission_changes(app),
         "reason_rows": range(3),
         "today": timezone.localdate(),
         "default_revision": _default_revision(deadline),
@@ -282,15 +284,15 @@ def _default_revision(deadline) -> dt.date:
     return day
 
 
-def _return_targets(request, app, resolved) -> list[tuple[str, str]]:
-    """What a reason for return can point at: the whole, a material, a figure of the rubric."""
-    targets = [("general", _("General"))]
-    targets += [(f"material:{m.code}", _("Material: %(name)s") % {"name": m.name}) for m in app.call.materials.all()]
-    if resolved is not None:
-        en = (getattr(request, "LANGUAGE_CODE", "") or "").startswith("en")
-        targets += [(f"input:{spec.key}", _("Figure: %(name)s") % {"name": spec.label_en if en else spec.label_zh})
-                    for spec in resolved.rubric.inputs.values()]
-    return targets
+RETURN_GROUPS = (("general", gettext_lazy("The whole application")), ("section", gettext_lazy("Form sections")),
+                 ("field", gettext_lazy("Single fields")), ("material", gettext_lazy("Materials")))
+
+
+def _return_choices(app) -> list[tuple[str, list]]:
+    """What a reason for return can point at (submissions.returns), grouped for the select."""
+    targets = return_targets(form_spec(app.call))
+    return [(label, [t for t in targets if t.group == group]) for group, label in RETURN_GROUPS
+            if any(t.group == group for t in targets)]
 
 
 def _detail(pk):
@@ -357,14 +359,9 @@ def opinion(request, pk: int):
 @require_POST
 def return_(request, pk: int):
     app = _get_app(request.actor, pk)
-    labels = dict(_return_targets(request, app, services.rubric_for(app.call)))
-    reasons = []
-    for target, text in zip(request.POST.getlist("reason_target"), request.POST.getlist("reason_text")):
-        if text.strip():
-            if target not in labels:
-                target = "general"
-            reasons.append({"target": target, "label": str(labels[target]) if target != "general" else "",
-                            "text": text})
+    reasons = [{"target": target, "text": text}
+               for target, text in zip(request.POST.getlist("reason_target"), request.POST.getlist("reason_text"))
+               if text.strip()]
     ok = _run(request, services.application_return, _("The application has been returned for revision."),
               application=app, reasons=reasons,
               revision_deadline=_parse_datetime(request.POST.get("revision_deadline", "")))
