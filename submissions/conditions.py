@@ -200,11 +200,12 @@ WITHIN_QUOTA = Condition("quota", _within_quota, _invalid("quota_exceeded"))
 
 # --- the bureau's score -------------------------------------------------------------------------
 #
-# The bureau's initial score (初评分) lies between 0 and the maximum of the call's rubric (0-100
-# when the call has no rubric); it is required when the call says so (Call.bureau_score_required)
-# or when a hard condition of the notice binds it; and it must meet the notice's conditions on the
-# bureau's figures (EligibilityCondition rows on `initial_score`, loaded from the notice file, e.g.
-# seed 000: 初评得分不低于60分), quoted when it does not.
+# A bureau's score lies between 0 and the maximum of the call's rubric (0-100 when the call has no
+# rubric). The initial score (初评分, given by the first bureau of the application's routing) is
+# required when the call says so (Call.bureau_score_required) or when a hard condition of the notice
+# binds it, and must meet the notice's conditions on the bureau's figures (EligibilityCondition rows
+# on `initial_score`, loaded from the notice file, e.g. seed 000: 初评得分不低于60分), quoted when
+# it does not.
 
 SCORE_MAX_WITHOUT_RUBRIC = Decimal("100")
 
@@ -231,17 +232,19 @@ def score_required(call) -> bool:
     return bool(call.bureau_score_required) or any(c.is_hard for c in bureau_conditions(call))
 
 
-def bureau_score_decision(call, score) -> Decision:
-    """May a bureau recommend with `score` (a Decimal, or None: no score) under `call`?"""
+def bureau_score_decision(call, score, *, initial: bool = True) -> Decision:
+    """May a bureau recommend with `score` (a Decimal, or None: no score) under `call`? `initial`:
+    the bureau gives the initial score (初评: the first bureau of the application's routing); the
+    requirement and the notice's conditions bind that score, the bounds every bureau's."""
     if score is None:
-        if score_required(call):
+        if initial and score_required(call):
             return deny(_("This call requires the bureau's initial score: give a score to recommend."))
         return ALLOW
     low, high = score_bounds(call)
     if not low <= score <= high:
         return deny(_("The score %(score)s is out of bounds: it must lie between %(low)s and %(high)s.") % {
             "score": score, "low": _plain(low), "high": _plain(high)})
-    for condition in bureau_conditions(call):
+    for condition in bureau_conditions(call) if initial else ():
         holds, _reason = condition.evaluate({condition.input_key: score})
         if holds is False and condition.is_hard:
             return deny(_("The score %(score)s does not meet the condition of the notice: “%(condition)s”") % {
@@ -256,7 +259,8 @@ def _plain(value: Decimal) -> str:
 def _score_meets_the_call(actor: Actor, app, ctx: Context) -> Decision:
     if ctx.score is NOT_GIVEN:
         return ALLOW
-    return bureau_score_decision(app.call, ctx.score)
+    initial = app.level == (list(app.routing or []) or [app.level])[0]
+    return bureau_score_decision(app.call, ctx.score, initial=initial)
 
 
 SCORE_MEETS_CALL = Condition("score", _score_meets_the_call,

@@ -155,3 +155,26 @@ def test_the_queue_prefills_each_row_with_the_bureaus_score(seeded, world, clien
     assert Recommendation.objects.count() == 2
     assert dict(Review.objects.values_list("application_id", "score")) == {a.pk: Decimal("72.50"),
                                                                            b.pk: Decimal("66.00")}
+
+
+def test_the_requirement_and_the_condition_bind_the_initial_score_the_bounds_every_bureau(world, api_for):
+    from programs.constants import ConditionKind
+    from programs.models import EligibilityCondition
+    from tests.submissions.test_review_support import at_city
+
+    call = review_call(world, code="sc-city")
+    EligibilityCondition.objects.create(call=call, order=1, code="initial-score", kind=ConditionKind.THRESHOLD,
+                                        text=CONDITION, input_key="initial_score", comparator=">=", threshold="60")
+    assert score_required(call)  # a hard condition on the initial score asks for one
+    app = submitted(world.ent_zg, call)
+    county = api_for(world.county_reviewer)
+    assert _recommend(county, app).status_code == 400
+    assert CONDITION in _recommend(county, app, score="40").json()[0]
+    call.conditions.all().delete()  # the county's recommendation (at_city) needs no score now
+    later = at_city(world, world.ent_zg2, call)
+    EligibilityCondition.objects.create(call=call, order=1, code="initial-score", kind=ConditionKind.THRESHOLD,
+                                        text=CONDITION, input_key="initial_score", comparator=">=", threshold="60")
+    city = api_for(world.city_reviewer)
+    assert "between 0 and 100" in _recommend(city, later, score="150").json()[0]
+    r = _recommend(city, later, score="40")  # the city's score is not the initial one
+    assert r.status_code == 200 and r.json()["status"] == "recommended"
