@@ -265,3 +265,20 @@ def _score_meets_the_call(actor: Actor, app, ctx: Context) -> Decision:
 
 SCORE_MEETS_CALL = Condition("score", _score_meets_the_call,
                              lambda reason, ctx: ValidationError({"score": [reason]}, code="score"))
+
+
+@dataclass(frozen=True)
+class ScoreRule:
+    """What a page says beside the score field of a recommendation."""
+
+    low: str
+    high: str
+    required: bool
+    conditions: tuple[str, ...]
+
+
+def score_rule(app) -> ScoreRule:
+    low, high = score_bounds(app.call)
+    initial = app.level == (list(app.routing or []) or [app.level])[0]
+    return ScoreRule(_plain(low), _plain(high), initial and score_required(app.call),
+                     tuple(c.text for c in bureau_conditions(app.call) if c.is_hard) if initial else ())

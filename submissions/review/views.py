@@ -37,6 +37,7 @@ from programs.policy import (
 from programs.selectors import catalogue
 from programs.workdays import end_of_day
 from submissions import workflow
+from submissions.conditions import score_rule
 from submissions.constants import Level, Status
 from submissions.deadlines import bureau_deadline
 from submissions.embargo import (
@@ -267,6 +268,7 @@ def detail(request, pk: int):
         "timeline": list(application_timeline(actor, app)),
         "return_targets": _return_choices(app) if "return" in names else [],
         "changes": resubmission_changes(app),
+        "score_rule": score_rule(app) if "recommend" in names else None,
         "reason_rows": range(3),
         "today": timezone.localdate(),
         "default_revision": _default_revision(deadline),

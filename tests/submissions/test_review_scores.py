@@ -178,3 +178,13 @@ def test_the_requirement_and_the_condition_bind_the_initial_score_the_bounds_eve
     assert "between 0 and 100" in _recommend(city, later, score="150").json()[0]
     r = _recommend(city, later, score="40")  # the city's score is not the initial one
     assert r.status_code == 200 and r.json()["status"] == "recommended"
+
+
+@time_machine.travel(IN_BATCH_27, tick=True)
+def test_the_recommend_form_states_the_score_rule(seeded, world, client_for):
+    call = Call.objects.get(code="jx-2024-etc-batch27")
+    app = submitted(world.ent_zg, call)
+    page = client_for(world.county_reviewer).get(f"/review/applications/{app.pk}/").content.decode()
+    rule = re.search(r'<div class="small muted" id="r-score-rule">(.*?)</div>', page, re.S).group(1)
+    assert "取值 0 至 100。" in rule and "本通知要求必填。" in rule and CONDITION in rule
+    assert re.search(r'<input id="r-score"[^>]* required>', page)
