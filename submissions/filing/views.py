@@ -56,7 +56,7 @@ from submissions.policy import (
     can_view_attachment,
     draft_conflicts_visible,
 )
-from submissions.returns import path_unlocked, reasons_by_target, returned_editable
+from submissions.returns import path_unlocked, reasons_by_target, return_targets, returned_editable
 
 
 def _actor(request):
@@ -256,11 +256,12 @@ def form_context(actor, app, spec=None):
 
 
 def _reasons(app):
+    labels = {t.value: t.label for t in return_targets(form_spec(app.call))} if app.return_reasons else {}
     out = []
     for entry in app.return_reasons or []:
         if isinstance(entry, dict):
             target = str(entry.get("target") or "")
-            label = entry.get("label") or entry.get("key") or (target if target != "general" else "")
+            label = (labels.get(target) if target != "general" else "") or entry.get("label") or entry.get("key") or ""
             out.append({"key": label, "target": target, "reason": entry.get("text") or entry.get("reason") or ""})
         else:
             out.append({"key": "", "target": "general", "reason": str(entry)})

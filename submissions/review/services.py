@@ -23,7 +23,7 @@ from typing import Mapping, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -427,7 +427,8 @@ def application_return(*, actor: Actor, application, reasons, revision_deadline)
     (submissions.returns)."""
     app = _load(application)
     workflow.require(actor, app, "return")  # first: a stranger learns nothing from the checks below
-    reasons = _clean_reasons(reasons, return_targets(form_spec(app.call)))
+    with translation.override("zh-hans"):  # the labels on record are the form's Chinese ones
+        reasons = _clean_reasons(reasons, return_targets(form_spec(app.call)))
     if not reasons:
         raise ValidationError({"reasons": _("Give at least one reason for the return.")})
     deadline = _check_revision_deadline(revision_deadline)

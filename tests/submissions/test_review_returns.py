@@ -161,6 +161,14 @@ def test_the_same_through_the_api(world, call, media, api_for):
                                    {"target": "material:application-material", "text": "缺盖章页"}],
                        "revision_deadline": later}, format="json", **EN)
     assert r.status_code == 200 and r.json()["status"] == "returned"
+    mine = api_for(world.applicant_admin)
+    body = mine.get(f"/api/applications/{app.pk}/").json()
+    assert body["revision"] == {"everything": False, "fields": ["summary"], "materials": ["application-material"]}
+    assert [r["label"] for r in body["return_reasons"]] == ["单项：申报平台概况", "材料：申报材料"]
+    r = mine.patch(f"/api/applications/{app.pk}/", {"version": body["version"],
+                                                   "data": {"profile": {"contact_phone": "0797-9999999"}}},
+                   format="json")
+    assert r.status_code == 409 and r.json()["locked"] == ["profile.contact_phone"]
     _save(world, app, data={"summary": "新的概况"})
     attach(world.applicant_admin, app, content=pdf_bytes(pages=2), name="新申报材料.pdf")
     second = services.application_resubmit(actor=actor(world.applicant_admin), application=app)
