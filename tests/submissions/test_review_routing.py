@@ -134,3 +134,10 @@ def test_a_jiangxi_provincial_soe_goes_through_its_county_a_guizhou_one_to_the_p
         outcome[call.code] = (app.level, app.routing)
     assert outcome["jx-2024-etc-batch27"] == (Level.COUNTY, FULL)
     assert outcome["gz-2022-mic-pilot"] == (Level.PROVINCE, ["province"])
+
+
+def test_the_call_page_states_the_setting(seeded, client):
+    guizhou = client.get("/calls/gz-2022-mic-pilot/").content.decode()
+    assert 'class="soe-direct"' in guizhou and "直接向省级主管部门申报" in guizhou
+    jiangxi = client.get("/calls/jx-2024-etc-batch27/").content.decode()
+    assert 'class="soe-direct"' not in jiangxi and 'class="score-required"' in jiangxi
