@@ -70,6 +70,8 @@ def test_targeted_revision(world, media, open_as, live_server, artifacts_dir, tm
     rows.nth(1).locator("input[name=reason_text]").fill(MATERIAL_REASON)
     options = county.locator("#return-form .reason-row").nth(0).locator("optgroup")
     assert options.count() == 4  # the whole, sections, single fields, materials
+    county.click("#return-form [data-add-reason]")  # as many items as needed; a blank row is ignored
+    assert county.locator("#return-form .reason-row").count() == 4
     county.locator("#return-form").scroll_into_view_if_needed()
     shot(county, artifacts_dir, "revision-01-return-naming-a-field-and-a-material")
     with county.expect_navigation():
