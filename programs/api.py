@@ -141,7 +141,8 @@ class CallDetailSerializer(CallListSerializer):
 
     class Meta(CallListSerializer.Meta):
         fields = CallListSerializer.Meta.fields + [
-            "notice_text", "commitment_text", "rubric_code", "blind_review", "issued_on", "stages", "quotas",
+            "notice_text", "commitment_text", "rubric_code", "blind_review", "soe_direct_to_province", "bureau_score_required",
+            "issued_on", "stages", "quotas",
             "conditions", "materials", "contacts",
         ]
 

@@ -27,6 +27,8 @@ Two kinds of file:
         published_at: null             # optional ISO date-time
         status: published
         blind_review: false            # optional: experts see applications without contact details
+        soe_direct_to_province: false  # optional: provincial and central SOEs file with the province
+        bureau_score_required: false   # optional: a bureau must give its initial score to recommend
         stages:                        # replaced as a whole (matched by `order`)
           - order: 1
             level: applicant           # applicant/county/city/province
@@ -96,7 +98,7 @@ PROGRAM_TYPE_FIELDS = {"code", "name", "name_en", "description", "applicant_kind
 CALL_FIELDS = {
     "code", "province", "issuing_region", "program", "kind", "year", "batch", "title", "document_number",
     "issuer", "issued_on", "published_at", "notice_text", "commitment_text", "rubric_code", "blind_review", "status",
-    "source",
+    "source", "soe_direct_to_province", "bureau_score_required",
     "stages", "quotas", "conditions", "materials", "contacts",
 }
 STAGE_FIELDS = {
@@ -505,6 +507,8 @@ def _load_call(path: Path, row: dict, code: str, regions: _Regions) -> CallResul
         values["published_at"] = published_at
     if "blind_review" in row:
         values["blind_review"] = bool(row.get("blind_review"))
+    for flag in ("soe_direct_to_province", "bureau_score_required"):
+        values[flag] = bool(row.get(flag))
 
     call = Call.objects.filter(code=code).first()
     created = call is None

@@ -88,6 +88,19 @@ class Call(models.Model):
         _("blind expert review"), default=False,
         help_text=_("Experts see the applications without the applicant's contact details."),
     )
+    # routing: provincial and central SOEs file straight with the province (seed 004, Guizhou:
+    # 省属企业和中央在黔企业直接向省工业和信息化厅进行申报); other notices send them through their county
+    soe_direct_to_province = models.BooleanField(
+        _("provincial and central SOEs file with the province"), default=False,
+        help_text=_("Provincial state-owned enterprises and central SOEs in the province apply directly to the "
+                    "provincial department instead of through their county."),
+    )
+    # the bureau's initial score (初评分) must be given to recommend; the conditions of the notice
+    # that bind it (e.g. 初评得分不低于60分) are the call's conditions on the figure `initial_score`
+    bureau_score_required = models.BooleanField(
+        _("bureau score required"), default=False,
+        help_text=_("A bureau must give its initial score to recommend an application."),
+    )
     status = models.CharField(_("status"), max_length=16, choices=CallStatus.choices, default=CallStatus.DRAFT)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=200, blank=True)

@@ -10,6 +10,9 @@ it is raised:
     closed    the call is no longer published (submit)                           ValidationError
     deadline  the filing, revision or bureau stage deadline has passed            ValidationError
     quota     the quota has no room (recommend) or is exceeded (sign-off)         ValidationError
+    score     the bureau's score is missing where the call requires it, out of     ValidationError
+              bounds, or fails a condition of the notice that binds the bureau
+              (recommend; asked only when the score is known: ``Context.score``)
 
 The deadlines themselves are computed elsewhere and only asked here: the filing deadline by
 ``programs.deadlines.filing_deadline``, the bureau's stage deadline by ``deadlines.check_bureau_deadline``;
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Callable
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,14 +31,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.access import ALLOW, Actor, Decision, deny
-from programs.constants import CallStatus
+from programs.constants import CallStatus, ConditionKind
 from programs.deadlines import DeadlineBook, filing_deadline
+from scoring.selectors import UnknownRubric, resolve_rubric
 from submissions import embargo, policy
 from submissions.constants import Status
 from submissions.deadlines import check_bureau_deadline
+from submissions.forms import BUREAU_KEYS
 from submissions.quotas import QuotaExceeded, has_room, quota_region_for, quota_status, within_limit
 
 FILING_CODES = frozenset({"closed", "deadline"})  # what an applicant's submission lists with its problems
+NOT_GIVEN: Any = object()  # Context.score when no score is at stake (a page asking whether to show a button)
 
 
 @dataclass
@@ -52,6 +59,7 @@ class Context:
     facts: dict = field(default_factory=dict)
     quota: Any = None  # the QuotaStatus the quota condition read
     memo: dict = field(default_factory=dict)
+    score: Any = NOT_GIVEN  # the bureau's score a recommendation records (Decimal or None: no score)
 
 
 @dataclass(frozen=True, eq=False)
@@ -188,3 +196,89 @@ def _within_quota(actor: Actor, app, ctx: Context) -> Decision:
 
 QUOTA_ROOM = Condition("quota", _room_for_recommendation, lambda reason, ctx: QuotaExceeded(ctx.quota, ctx.wanted))
 WITHIN_QUOTA = Condition("quota", _within_quota, _invalid("quota_exceeded"))
+
+
+# --- the bureau's score -------------------------------------------------------------------------
+#
+# A bureau's score lies between 0 and the maximum of the call's rubric (0-100 when the call has no
+# rubric). The initial score (初评分, given by the first bureau of the application's routing) is
+# required when the call says so (Call.bureau_score_required) or when a hard condition of the notice
+# binds it, and must meet the notice's conditions on the bureau's figures (EligibilityCondition rows
+# on `initial_score`, loaded from the notice file, e.g. seed 000: 初评得分不低于60分), quoted when
+# it does not.
+
+SCORE_MAX_WITHOUT_RUBRIC = Decimal("100")
+
+
+def score_bounds(call) -> tuple[Decimal, Decimal]:
+    """(lowest, highest) score a bureau may give under `call`: the rubric's maximum (its bonus
+    items included) or 100 when the call has no rubric."""
+    if call.rubric_code:
+        try:
+            return Decimal("0"), Decimal(resolve_rubric(call.rubric_code).rubric.total_max)
+        except UnknownRubric:
+            pass
+    return Decimal("0"), SCORE_MAX_WITHOUT_RUBRIC
+
+
+def bureau_conditions(call) -> list:
+    """The conditions of the notice that bind the bureau: thresholds on a figure only a bureau
+    establishes (the initial score)."""
+    return [c for c in call.conditions.all()
+            if c.input_key in BUREAU_KEYS and c.kind == ConditionKind.THRESHOLD and c.threshold is not None]
+
+
+def score_required(call) -> bool:
+    return bool(call.bureau_score_required) or any(c.is_hard for c in bureau_conditions(call))
+
+
+def bureau_score_decision(call, score, *, initial: bool = True) -> Decision:
+    """May a bureau recommend with `score` (a Decimal, or None: no score) under `call`? `initial`:
+    the bureau gives the initial score (初评: the first bureau of the application's routing); the
+    requirement and the notice's conditions bind that score, the bounds every bureau's."""
+    if score is None:
+        if initial and score_required(call):
+            return deny(_("This call requires the bureau's initial score: give a score to recommend."))
+        return ALLOW
+    low, high = score_bounds(call)
+    if not low <= score <= high:
+        return deny(_("The score %(score)s is out of bounds: it must lie between %(low)s and %(high)s.") % {
+            "score": score, "low": _plain(low), "high": _plain(high)})
+    for condition in bureau_conditions(call) if initial else ():
+        holds, _reason = condition.evaluate({condition.input_key: score})
+        if holds is False and condition.is_hard:
+            return deny(_("The score %(score)s does not meet the condition of the notice: “%(condition)s”") % {
+                "score": score, "condition": condition.text})
+    return ALLOW
+
+
+def _plain(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _score_meets_the_call(actor: Actor, app, ctx: Context) -> Decision:
+    if ctx.score is NOT_GIVEN:
+        return ALLOW
+    initial = app.level == (list(app.routing or []) or [app.level])[0]
+    return bureau_score_decision(app.call, ctx.score, initial=initial)
+
+
+SCORE_MEETS_CALL = Condition("score", _score_meets_the_call,
+                             lambda reason, ctx: ValidationError({"score": [reason]}, code="score"))
+
+
+@dataclass(frozen=True)
+class ScoreRule:
+    """What a page says beside the score field of a recommendation."""
+
+    low: str
+    high: str
+    required: bool
+    conditions: tuple[str, ...]
+
+
+def score_rule(app) -> ScoreRule:
+    low, high = score_bounds(app.call)
+    initial = app.level == (list(app.routing or []) or [app.level])[0]
+    return ScoreRule(_plain(low), _plain(high), initial and score_required(app.call),
+                     tuple(c.text for c in bureau_conditions(app.call) if c.is_hard) if initial else ())

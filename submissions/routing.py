@@ -6,7 +6,9 @@ e.g. Lanzhou's county stage in the Gansu notice — concerns only that region); 
 bureau stage starts at the county. The organization narrows it further:
 
 * a provincial or central SOE (``Organization.is_provincial_soe``) goes straight to the province
-  (seed 004: 省属企业和中央在黔企业直接向省工业和信息化厅进行申报);
+  when the call says so (``Call.soe_direct_to_province``, set by the notice file; seed 004, Guizhou:
+  省属企业和中央在黔企业直接向省工业和信息化厅进行申报); under other calls it goes through its county
+  like any other unit;
 * a unit registered at city level, or in a city-level zone (兰州新区, 贵安新区: regions of level
   ``city``), starts at the city;
 * a unit registered at province level starts at the province.
@@ -57,7 +59,7 @@ def _call_start(call, region) -> str:
 
 def routing_for(*, call, organization) -> list[str]:
     """The levels an application of `organization` to `call` passes, in order."""
-    if organization.is_provincial_soe:
+    if organization.is_provincial_soe and call.soe_direct_to_province:
         return [Level.PROVINCE]
     region = organization.region
     start = max(_call_start(call, region), _REGION_START.get(region.level, Level.COUNTY), key=_RANK.__getitem__)

@@ -3,7 +3,8 @@
 TRANSITIONS declares every move: its name, the states it leaves from, the state it reaches, and
 the conditions it carries (``submissions.conditions``): the state, the access rule of
 portal.access, and where they apply the filing or revision deadline (submit, resubmit), the
-bureau's stage deadline and the quota (recommend, sign-off). The conditions are asked in the order
+bureau's stage deadline and the quota (recommend, sign-off), the bureau's score against the
+call's bounds and conditions (recommend). The conditions are asked in the order
 listed and the first refusal is the answer:
 
     check(actor, app, name)      -> Decision: may the actor do it now, and if not why
@@ -39,10 +40,12 @@ from submissions.conditions import (
     DECIDER,
     FILING_CODES,  # noqa: F401 - asked as workflow.FILING_CODES by the services
     FILING_ON_TIME,
+    NOT_GIVEN,
     QUOTA_ROOM,
     RECOMMENDER,
     REVIEWER,
     REVISION_ON_TIME,
+    SCORE_MEETS_CALL,
     SIGNATORY,
     SUBMITTER,
     WITHDRAWER,
@@ -135,7 +138,8 @@ TRANSITIONS: dict[str, Transition] = {
                 next_state=_same_level(Status.RETURNED)),
         _review("reject", gettext_lazy("Do not recommend"), REVIEWABLE, None, REVIEWER, BUREAU_ON_TIME,
                 next_state=_same_level(Status.REJECTED)),
-        _review("recommend", gettext_lazy("Recommend"), REVIEWABLE, None, RECOMMENDER, BUREAU_ON_TIME, QUOTA_ROOM,
+        _review("recommend", gettext_lazy("Recommend"), REVIEWABLE, None, RECOMMENDER, BUREAU_ON_TIME,
+                SCORE_MEETS_CALL, QUOTA_ROOM,
                 next_state=_same_level(Status.RECOMMENDED), locks=(_lock_quota,)),
         _review("withdraw_recommendation", gettext_lazy("Withdraw the recommendation"), {Status.RECOMMENDED}, None,
                 REVIEWER, BUREAU_ON_TIME, next_state=_same_level(Status.UNDER_REVIEW), locks=(_lock_quota,)),
@@ -185,9 +189,11 @@ def _refusals(transition: Transition, actor: Actor, app: Application, ctx: Conte
     return out
 
 
-def refusal(actor: Actor, app: Application, name: str, *, now=None, book=None, wanted: int = 1) -> Refusal | None:
-    """The first condition of `name` that refuses (None: the actor may do it now)."""
-    found = _refusals(_get(name), actor, app, Context(now=now, book=book, wanted=wanted), first=True)
+def refusal(actor: Actor, app: Application, name: str, *, now=None, book=None, wanted: int = 1,
+            score=NOT_GIVEN) -> Refusal | None:
+    """The first condition of `name` that refuses (None: the actor may do it now). `score`: the
+    bureau's score a recommendation would record (not given: the score is not asked)."""
+    found = _refusals(_get(name), actor, app, Context(now=now, book=book, wanted=wanted, score=score), first=True)
     return found[0] if found else None
 
 
@@ -204,9 +210,10 @@ def check(actor: Actor, app: Application, name: str, *, now=None, book=None, wan
     return ALLOW if found is None else found.decision
 
 
-def require(actor: Actor, app: Application, name: str, *, now=None, book=None, wanted: int = 1) -> None:
+def require(actor: Actor, app: Application, name: str, *, now=None, book=None, wanted: int = 1,
+            score=NOT_GIVEN) -> None:
     """Raise what `fire` would raise for the first refusing condition (nothing when allowed)."""
-    found = refusal(actor, app, name, now=now, book=book, wanted=wanted)
+    found = refusal(actor, app, name, now=now, book=book, wanted=wanted, score=score)
     if found is not None:
         raise found.error
 
@@ -244,18 +251,19 @@ def lock(application: Application, name: str) -> Application:
 
 
 def fire(*, actor: Actor, application: Application, name: str, comment: str = "", data: dict | None = None,
-         changes: dict | None = None, now=None, book=None, wanted: int = 1) -> Application:
+         changes: dict | None = None, now=None, book=None, wanted: int = 1, score=NOT_GIVEN) -> Application:
     """Run one transition. Must be called inside a transaction (the services open it).
 
     The conditions are asked again on the locked row and the first refusal is raised (a
     PermissionDenied for the access rule, a ValidationError, or QuotaExceeded, for the others).
     `now` and `book` as for `check`; `wanted`: the places a bulk recommendation still needs in
-    this quota (itself included)."""
+    this quota (itself included); `score`: the bureau's score a recommendation records (asked
+    against the call's bounds and conditions)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("workflow.fire() must run inside transaction.atomic()")
     transition = TRANSITIONS[name]
     app = lock(application, name)
-    ctx = Context(now=now, book=book, wanted=wanted)
+    ctx = Context(now=now, book=book, wanted=wanted, score=score)
     found = _refusals(transition, actor, app, ctx, first=True)
     if found:
         raise found[0].error

@@ -23,7 +23,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import (
@@ -38,13 +38,14 @@ from portal import access
 from programs.policy import calls_visible
 from submissions.api_fields import CurrentReceiptFields
 from submissions.blind import form_data_for
-from submissions.constants import MemberRole
+from submissions.constants import MemberRole, Status
 from submissions.embargo import as_seen_by
 from submissions.filing import services
 from submissions.filing.uploads import UploadRefused, attachment_response
 from submissions.forms import form_spec
 from submissions.models import Attachment
 from submissions.policy import can_follow_applications, can_start_application, can_view_application, can_view_attachment
+from submissions.returns import returned_editable
 
 # --- serializers ----------------------------------------------------------------------------------
 
@@ -120,11 +121,24 @@ class ApplicationListSerializer(CurrentReceiptFields, serializers.Serializer):
         return {"at": timezone.localtime(d.at).isoformat() if d.at else None, "label": str(d.label)}
 
 
+class RevisionSerializer(serializers.Serializer):
+    everything = serializers.BooleanField(help_text="true: the return named no item, the whole form may change")
+    fields = serializers.ListField(child=serializers.CharField(), help_text=(
+        "data paths that may change (a path unlocks everything under it: \"profile\" unlocks "
+        "\"profile.contact_phone\"; \"figures.*.rd_expenditure\" every year's figure)"))
+    materials = serializers.ListField(child=serializers.CharField(), help_text="codes of the material slots "
+                                      "that take a new file")
+
+
 class ApplicationSerializer(ApplicationListSerializer):
     data = serializers.JSONField()
     score_inputs = serializers.JSONField()
     revision_deadline = serializers.DateTimeField(allow_null=True)
-    return_reasons = serializers.JSONField()
+    return_reasons = serializers.JSONField(help_text="the bureau's reasons, each {target, label, text}: the item it "
+                                           "names (general, field:<path>, input:<figure>, material:<code>), the "
+                                           "item's label on the form and the reason")
+    revision = serializers.SerializerMethodField(help_text="what a returned application may change (null: not "
+                                                 "returned); anything else is refused on save and upload")
     attachments = serializers.SerializerMethodField()
     receipts = serializers.SerializerMethodField()
     members = serializers.SerializerMethodField()
@@ -135,6 +149,13 @@ class ApplicationSerializer(ApplicationListSerializer):
         if actor is not None:  # an expert on a blind call: without the applicant's contact details
             out["data"] = form_data_for(actor, instance)
         return out
+
+    @extend_schema_field(RevisionSerializer(allow_null=True))
+    def get_revision(self, obj) -> dict | None:
+        if obj.status != Status.RETURNED:
+            return None
+        everything, paths, materials = returned_editable(obj)
+        return {"everything": everything, "fields": sorted(paths), "materials": sorted(materials)}
 
     def get_attachments(self, obj) -> list[dict]:
         return AttachmentSerializer(obj.attachments.filter(is_current=True).select_related("material"), many=True).data

@@ -57,7 +57,7 @@ from submissions.policy import (
     draft_conflicts_visible,
 )
 from submissions.progress import application_by_receipt, application_progress, current_step, lookup_allowed
-from submissions.returns import path_unlocked, returned_editable
+from submissions.returns import path_unlocked, reasons_by_target, return_targets, returned_editable
 
 
 def _actor(request):
@@ -191,12 +191,22 @@ def apply(request, code: str):
 # --- the form ---------------------------------------------------------------------------------
 
 
-def _field_row(f, app, locked_all, unlocked, data=None, inputs=None):
+def _field_row(f, app, locked_all, unlocked, data=None, inputs=None, reasons=None):
     data = app.data if data is None else data
     inputs = app.score_inputs if inputs is None else inputs
     value = value_of(f, data or {}, inputs or {})
     locked = locked_all or (unlocked is not None and not path_unlocked(f.path, unlocked))
-    return {"f": f, "name": f.path, "value": "" if value is None else value, "locked": locked}
+    return {"f": f, "name": f.path, "value": "" if value is None else value, "locked": locked,
+            "reasons": _field_reasons(f.path, reasons or {})}
+
+
+def _field_reasons(path: str, reasons: dict) -> list[str]:
+    """The bureau's reasons naming this field (a figure is named once for all its years)."""
+    found = list(reasons.get(f"field:{path}", []))
+    head, _dot, key = path.rpartition(".")
+    if head.startswith(("figures.", "facts", "inputs")) and key:
+        found += reasons.get(f"input:{key}", [])
+    return found
 
 
 def _unlocked(app):
@@ -211,11 +221,13 @@ def form_context(actor, app, spec=None):
     can_edit = can_edit_application(actor, app)
     locked_all = not can_edit
     unlocked = _unlocked(app)
-    row = lambda f: _field_row(f, app, locked_all, unlocked)  # noqa: E731
+    reasons = reasons_by_target(app) if app.status == Status.RETURNED else {}
+    row = lambda f: _field_row(f, app, locked_all, unlocked, reasons=reasons)  # noqa: E731
     figure_rows = []
     for key in spec.figure_keys:
         cells = [{**row(f), "year": f.path.split(".")[1]} for f in spec.figures if f.path.endswith("." + key)]
-        figure_rows.append({"key": key, "label": cells[0]["f"].label, "unit": cells[0]["f"].unit, "cells": cells})
+        figure_rows.append({"key": key, "label": cells[0]["f"].label, "unit": cells[0]["f"].unit, "cells": cells,
+                            "reasons": reasons.get(f"input:{key}", [])})
     outline_parts = []
     if spec.outline:
         for part in spec.outline.parts:
@@ -235,6 +247,7 @@ def form_context(actor, app, spec=None):
             "accept": accept_attribute(m), "can_upload": can_upload_attachment(actor, app, m),
             "history": [a for a in attachments if a.material_id == m.pk and not a.is_current],
             "anchor": f"m-{m.code}",
+            "reasons": reasons.get(f"material:{m.code}", []),
         })
     figures = services.condition_figures(spec, app.data or {}, app.score_inputs or {})
     members = list(app.members.select_related("organization").order_by("role", "id"))
@@ -251,6 +264,10 @@ def form_context(actor, app, spec=None):
         "can_manage_members": can_manage_application_members(actor, app) if spec.multi else None,
         "member_form": MemberInviteForm(), "upload_form": UploadForm(), "conflicts": conflicts,
         "return_reasons": _reasons(app), "deadline": services.next_deadline(app),
+        # the reasons naming a whole section, shown at its head
+        "section_reasons": {name: reasons.get(f"field:{name}", []) for name in (
+            "profile", "figures", "facts", "inputs", "sections", "targets", "declarations")} | {
+            "members": reasons.get("members", [])},
         "is_lead": app.organization_id == actor.organization.pk,
         "save_state": {"state": "saved", "css": "saved"},
         "live_url": None if locked_all else reverse("applicant-score", args=[app.pk]),
@@ -258,11 +275,12 @@ def form_context(actor, app, spec=None):
 
 
 def _reasons(app):
+    labels = {t.value: t.label for t in return_targets(form_spec(app.call))} if app.return_reasons else {}
     out = []
     for entry in app.return_reasons or []:
         if isinstance(entry, dict):
             target = str(entry.get("target") or "")
-            label = entry.get("label") or entry.get("key") or (target if target != "general" else "")
+            label = (labels.get(target) if target != "general" else "") or entry.get("label") or entry.get("key") or ""
             out.append({"key": label, "target": target, "reason": entry.get("text") or entry.get("reason") or ""})
         else:
             out.append({"key": "", "target": "general", "reason": str(entry)})

@@ -17,7 +17,7 @@ from django.db.models import Count
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -32,6 +32,7 @@ from submissions.api_fields import CurrentReceiptFields
 from submissions.constants import Level, Status
 from submissions.deadlines import bureau_deadline
 from submissions.embargo import application_timeline, published_results
+from submissions.forms import form_spec
 from submissions.models import (
     Application,
     ConflictDeclaration,
@@ -50,6 +51,7 @@ from submissions.policy import (
     review_applications_visible,
 )
 from submissions.quotas import quota_region_for, quota_status, quota_statuses
+from submissions.returns import resubmission_changes, return_targets
 from submissions.review import services
 from submissions.review.exports import applications_xlsx
 from submissions.review.selectors import SORTS, QueueParams, filter_queue, review_file
@@ -140,6 +142,31 @@ class QuotaStatusSerializer(serializers.Serializer):
         return obj.room.reason if obj.full else ""
 
 
+class ReturnTargetSerializer(serializers.Serializer):
+    value = serializers.CharField(help_text="what a reason's `target` names: general, field:<path> (a section such as "
+                                  "field:profile or a single field such as field:summary), input:<figure key>, "
+                                  "material:<code>, members")
+    label = serializers.CharField()
+    group = serializers.ChoiceField(choices=["general", "section", "field", "material"])
+
+
+class ChangeSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    before = serializers.CharField()
+    after = serializers.CharField()
+
+
+class ChangesSerializer(serializers.Serializer):
+    previous = serializers.CharField(source="previous.number", help_text="receipt of the version returned")
+    current = serializers.CharField(source="current.number", help_text="receipt of the resubmission")
+    fields = ChangeSerializer(many=True, help_text="every field changed, before / after")
+    materials = ChangeSerializer(many=True, help_text="every material replaced: file names before / after")
+    versions = serializers.SerializerMethodField(help_text="every receipt, the first submission first")
+
+    def get_versions(self, obj) -> list[str]:
+        return [r.number for r in obj.versions]
+
+
 class ReviewFileSerializer(QueueApplicationSerializer):
     reviews = serializers.SerializerMethodField()
     corrections = serializers.SerializerMethodField()
@@ -148,10 +175,24 @@ class ReviewFileSerializer(QueueApplicationSerializer):
     scores = serializers.SerializerMethodField()
     deadline = serializers.SerializerMethodField()
     quota = serializers.SerializerMethodField()
+    return_targets = serializers.SerializerMethodField()
+    changes = serializers.SerializerMethodField()
 
     class Meta(QueueApplicationSerializer.Meta):
         fields = QueueApplicationSerializer.Meta.fields + [
-            "score_inputs", "data", "reviews", "corrections", "site_visits", "timeline", "scores", "deadline", "quota"]
+            "score_inputs", "data", "reviews", "corrections", "site_visits", "timeline", "scores", "deadline", "quota",
+            "return_targets", "changes"]
+
+    @extend_schema_field(ReturnTargetSerializer(many=True))
+    def get_return_targets(self, obj) -> list[dict]:
+        """What a return for revision can name on this application's form."""
+        return ReturnTargetSerializer(return_targets(form_spec(obj.call)), many=True).data
+
+    @extend_schema_field(ChangesSerializer(allow_null=True))
+    def get_changes(self, obj) -> dict | None:
+        """The latest submission compared with the one before (null: submitted once)."""
+        changes = resubmission_changes(obj)
+        return None if changes is None else ChangesSerializer(changes).data
 
     def _file(self, obj):
         cache = self.context.setdefault("_file", {})
@@ -213,8 +254,13 @@ class OpinionInput(serializers.Serializer):
 
 
 class ReasonInput(serializers.Serializer):
-    target = serializers.CharField(required=False, default="general", max_length=100)
-    label = serializers.CharField(required=False, default="", allow_blank=True, max_length=200)
+    target = serializers.CharField(required=False, default="general", max_length=100, help_text=(
+        "the item the reason names, one of the review file's `return_targets`: general, a form section "
+        "(field:profile, field:figures ...), a single field (field:summary, input:rd_expenditure ...) or a material "
+        "slot (material:<code>); the applicant may change exactly the items named (all of them when only general "
+        "reasons are given)"))
+    label = serializers.CharField(required=False, default="", allow_blank=True, max_length=200,
+                                  help_text="ignored for an item of the form: its label is the form's")
     text = serializers.CharField()
 
 
@@ -227,9 +273,17 @@ class RejectInput(serializers.Serializer):
     reason = serializers.CharField()
 
 
+SCORE_HELP = ("the bureau's initial score (初评分): between 0 and the maximum of the call's rubric (0-100 when "
+              "the call has no rubric); required when the call says so (`bureau_score_required`); it must meet "
+              "the call's conditions on `initial_score` (e.g. 初评得分不低于60分), else 400 quoting the condition. "
+              "Omitted: the bureau's earlier score. With a rubric the score is computed from the figures and "
+              "must be omitted")
+
+
 class RecommendInput(serializers.Serializer):
     opinion = serializers.CharField(required=False, allow_blank=True, default="")
-    score = serializers.DecimalField(max_digits=7, decimal_places=2, required=False, allow_null=True, default=None)
+    score = serializers.DecimalField(max_digits=7, decimal_places=2, required=False, allow_null=True, default=None,
+                                     help_text=SCORE_HELP)
 
 
 class DecideInput(serializers.Serializer):
@@ -243,6 +297,11 @@ class SelectionInput(serializers.Serializer):
 
 class BulkRecommendInput(SelectionInput):
     opinion = serializers.CharField()
+    scores = serializers.DictField(
+        child=serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True), required=False,
+        default=dict, help_text="the score of each row, by application id (\"12\": \"75\"); a row left out "
+        "keeps the bureau's earlier score. " + SCORE_HELP + ". Rows whose score is refused are all named in "
+        "one 400 and nothing is recommended")
 
 
 class BulkReturnInput(SelectionInput):
@@ -445,7 +504,7 @@ class ReviewApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def bulk_recommend(self, request):
         data = self._input(BulkRecommendInput)
         outcome = services.applications_recommend(actor=_actor(request), applications=data["ids"],
-                                                  opinion=data["opinion"])
+                                                  opinion=data["opinion"], scores=data["scores"])
         return Response({"done": [a.pk for a in outcome.done]})
 
     @extend_schema(request=BulkReturnInput, responses=BulkOutcomeSerializer)

@@ -120,6 +120,7 @@ SCORE = DecimalField(max_digits=7, decimal_places=2)
 # wide columns (the form's data, the self-assessment figures, the call's notice) stay in the database.
 QUEUE_FIELDS = ("id", "status", "level", "self_score", "submitted_at", "revision_deadline", "call_id", "region_id",
                 "organization_id", "province_id", "organization__name", "organization__credit_code", "call__title",
+                "call__rubric_code",
                 "region__name", "region__code", "region__level", "region__parent_id", "region__city_id",
                 "region__province_id")
 

@@ -23,7 +23,7 @@ from typing import Mapping, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -45,6 +45,7 @@ from scoring.selectors import UnknownRubric, resolve_rubric
 from scoring.services import assessment_record
 from submissions import notifications, workflow
 from submissions.constants import DECISION_TEMPLATES, DecisionKind, Status
+from submissions.forms import form_spec
 from submissions.models import (
     Application,
     ConflictDeclaration,
@@ -66,6 +67,7 @@ from submissions.quotas import (
     quota_region_for,
     sync_counter,
 )
+from submissions.returns import ReturnTarget, return_targets
 from submissions.stored_files import written_files
 
 DECISIONS = ("approve", "not_approve", "pilot")
@@ -364,7 +366,11 @@ def _checked_visit(*, visit_date: dt.date, people: str, findings: str, photos: S
 # --- transitions -------------------------------------------------------------------------------
 
 
-def _clean_reasons(reasons) -> list[dict]:
+def _clean_reasons(reasons, targets: list[ReturnTarget] | None = None) -> list[dict]:
+    """The reasons with text, each naming an item of the form (`targets`: what a return can name
+    on this call's form, `returns.return_targets`; its label is the form's). An item the form
+    does not have is refused."""
+    known = {t.value: t for t in targets or ()}
     out = []
     for r in reasons or ():
         if isinstance(r, str):
@@ -372,8 +378,12 @@ def _clean_reasons(reasons) -> list[dict]:
         text = str(r.get("text", "")).strip()
         if not text:
             continue
-        out.append({"target": str(r.get("target") or "general")[:100], "label": str(r.get("label", ""))[:200],
-                    "text": text})
+        target = str(r.get("target") or "general")[:100]
+        if targets is not None and target not in known:
+            raise ValidationError({"reasons": _("“%(target)s” is not an item of this application: name a section, "
+                                                "a field or a material of its form.") % {"target": target}})
+        label = str(known[target].label) if target in known and target != "general" else str(r.get("label", ""))
+        out.append({"target": target, "label": label[:200], "text": text})
     return out
 
 
@@ -410,11 +420,15 @@ def _return_one(*, actor: Actor, application, reasons: list[dict], revision_dead
 
 @transaction.atomic
 def application_return(*, actor: Actor, application, reasons, revision_deadline) -> Application:
-    """Return for revision with reasons per item or material ({"target", "label", "text"}) and a
-    revision deadline (a date means the end of that day, Asia/Shanghai)."""
+    """Return for revision with reasons ({"target", "text"}), each naming any item of the form: a
+    section ("field:profile"), a single field ("field:summary", "input:rd_expenditure"), a material
+    slot ("material:<code>"), or the whole ("general"); and a revision deadline (a date means the
+    end of that day, Asia/Shanghai). The applicant may then change exactly the items named
+    (submissions.returns)."""
     app = _load(application)
     workflow.require(actor, app, "return")  # first: a stranger learns nothing from the checks below
-    reasons = _clean_reasons(reasons)
+    with translation.override("zh-hans"):  # the labels on record are the form's Chinese ones
+        reasons = _clean_reasons(reasons, return_targets(form_spec(app.call)))
     if not reasons:
         raise ValidationError({"reasons": _("Give at least one reason for the return.")})
     deadline = _check_revision_deadline(revision_deadline)
@@ -431,7 +445,23 @@ def application_reject(*, actor: Actor, application, reason: str) -> Application
     return workflow.fire(actor=actor, application=app, name="reject", comment=reason, data={"reason": reason})
 
 
-def _score_for_recommendation(*, actor: Actor, app: Application, review: Review, score) -> Decimal | None:
+def _parse_score(score) -> Decimal | None:
+    if score in (None, ""):
+        return None
+    try:
+        value = Decimal(str(score).strip())
+        if not value.is_finite():
+            raise InvalidOperation
+        return _quantize(value)
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"score": _("Enter the score as a number.")}) from None
+
+
+def _score_for_recommendation(*, actor: Actor, app: Application, review: Review, score, book=None,
+                              wanted: int = 1) -> Decimal | None:
+    """The score the recommendation records: computed from the figures when the call has a rubric,
+    else the one given (or the bureau's earlier one). The workflow asks it against the call's
+    bounds, its requirement and the notice's conditions before anything is written."""
     resolved = rubric_for(app.call)
     if resolved is not None:
         if score not in (None, ""):
@@ -439,27 +469,25 @@ def _score_for_recommendation(*, actor: Actor, app: Application, review: Review,
                                               "figures; correct a figure instead of the score.")})
         _recompute(actor=actor, app=app, review=review)
         return review.score
-    if score in (None, ""):
-        return review.score
-    try:
-        value = _quantize(Decimal(str(score).strip()))
-    except (InvalidOperation, ValueError):
-        raise ValidationError({"score": _("Enter the score as a number.")}) from None
-    if value < 0 or value > 1000:
-        raise ValidationError({"score": _("The score must lie between 0 and 1000.")})
+    value = _parse_score(score)
+    if value is None:
+        value = review.score
+    workflow.require(actor, app, "recommend", book=book, wanted=wanted, score=value)
     review.score = value
     return value
 
 
 def _recommend_one(*, actor: Actor, app: Application, opinion: str, score, wanted: int = 1,
                    book: DeadlineBook | None = None) -> Application:
-    """Record the bureau's opinion and score, then fire `recommend`: the workflow locks the quota's
-    counter and the application, and refuses when the quota has no room (QuotaExceeded)."""
+    """Record the bureau's opinion and score, then fire `recommend`: the workflow asks the score
+    against the call, locks the quota's counter and the application, and refuses when the quota
+    has no room (QuotaExceeded)."""
     review = _review_of(actor, app)
     opinion = (opinion or "").strip() or review.opinion
     if not opinion:
         raise ValidationError({"opinion": _("Write the bureau's opinion for the recommendation.")})
-    final_score = _score_for_recommendation(actor=actor, app=app, review=review, score=score)
+    final_score = _score_for_recommendation(actor=actor, app=app, review=review, score=score, book=book,
+                                            wanted=wanted)
     review.opinion = opinion
     review.reviewer = actor.user
     review.updated_at = timezone.now()
@@ -469,7 +497,7 @@ def _recommend_one(*, actor: Actor, app: Application, opinion: str, score, wante
     data = {"score": None if final_score is None else str(final_score), "level": level}
     # the quota's state when the place is taken goes into the entry's data (a fact of the condition)
     workflow.fire(actor=actor, application=app, name="recommend", comment=opinion, data=data, wanted=wanted,
-                  book=book)
+                  book=book, score=final_score)
     Recommendation.objects.create(application=app, level=level, quota_region=region, recommended_by=actor.user)
     _sync_quota(app, level)
     return app
@@ -577,36 +605,76 @@ def _relabel(app: Application, exc: Exception) -> Exception:
     return ValidationError(_labelled(app, exc), code=getattr(exc, "code", None))
 
 
+def _row_scores(apps: list[Application], scores: Mapping | None) -> dict[int, Decimal | None]:
+    """The score of each row of a bulk recommendation: the one given for it, else the bureau's
+    earlier score at this level (the page prefills each row with it); None: no score."""
+    try:
+        given = {int(k): v for k, v in (scores or {}).items()}
+    except (TypeError, ValueError):
+        raise ValidationError({"scores": _("Give each row's score by the application's number.")}) from None
+    earlier = dict(Review.objects.filter(application__in=apps, level__in={a.level for a in apps})
+                   .values_list("application_id", "score")) if apps else {}
+    out = {}
+    for app in apps:
+        try:
+            value = _parse_score(given.get(app.pk))
+        except ValidationError as exc:
+            raise _relabel(app, exc) from exc
+        if value is not None and rubric_for(app.call) is not None:
+            raise _relabel(app, ValidationError(_(
+                "This call has a rubric: the bureau's score is computed from the figures; correct a figure "
+                "instead of the score.")))
+        out[app.pk] = value if value is not None else earlier.get(app.pk)
+    return out
+
+
 @transaction.atomic
-def applications_recommend(*, actor: Actor, applications, opinion: str) -> BulkOutcome:
-    """Recommend the selected, all or none: the quota of each region must hold them all."""
+def applications_recommend(*, actor: Actor, applications, opinion: str, scores: Mapping | None = None) -> BulkOutcome:
+    """Recommend the selected, all or none: the quota of each region must hold them all. `scores`
+    maps an application's id to the bureau's score for it (a row without one keeps the bureau's
+    earlier score); every row whose score the call refuses (missing where required, out of
+    bounds, below a condition of the notice) is named in one refusal."""
     opinion = (opinion or "").strip()
     if not opinion:
         raise ValidationError({"opinion": _("Write the bureau's opinion for the recommendation.")})
     apps = _visible_selection(actor, applications)
+    row_scores = _row_scores(apps, scores)
     book = DeadlineBook({a.call_id for a in apps})
     groups: dict[tuple, list] = {}
     for app in apps:
         region = quota_region_for(application=app, level=app.level)
         groups.setdefault((app.call_id, region.pk if region else 0, app.level), []).append(app)
+    refused = []
     for members in groups.values():  # every one is asked before anything is written: all or none
         for app in members:
+            score = row_scores[app.pk] if rubric_for(app.call) is None else workflow.NOT_GIVEN
             try:
-                workflow.require(actor, app, "recommend", book=book, wanted=len(members))
-            except (PermissionDenied, ValidationError) as exc:
+                workflow.require(actor, app, "recommend", book=book, wanted=len(members), score=score)
+            except ValidationError as exc:
+                if getattr(exc, "code", None) != "score" and not _is_score_error(exc):
+                    raise _relabel(app, exc) from exc
+                refused.append(_labelled(app, exc))
+            except PermissionDenied as exc:
                 raise _relabel(app, exc) from exc
+    if refused:
+        raise ValidationError(refused, code="score")
     done = []
     for key in sorted(groups):  # counters locked in a fixed order: no deadlock between bulk actions
         members = groups[key]
         for i, app in enumerate(members):
             fresh = _load(app)
+            score = row_scores[app.pk] if rubric_for(app.call) is None else None
             try:  # the first of a group asks room for all of it, under the counter's lock
-                _recommend_one(actor=actor, app=fresh, opinion=opinion, score=None, wanted=len(members) - i,
+                _recommend_one(actor=actor, app=fresh, opinion=opinion, score=score, wanted=len(members) - i,
                                book=book)
             except (PermissionDenied, ValidationError) as exc:
                 raise _relabel(app, exc) from exc
             done.append(fresh)
     return BulkOutcome(done=done)
+
+
+def _is_score_error(exc: ValidationError) -> bool:
+    return hasattr(exc, "error_dict") and set(exc.error_dict) == {"score"}
 
 
 @transaction.atomic

@@ -37,6 +37,7 @@ from programs.policy import (
 from programs.selectors import catalogue
 from programs.workdays import end_of_day
 from submissions import workflow
+from submissions.conditions import score_rule
 from submissions.constants import Level, Status
 from submissions.deadlines import bureau_deadline
 from submissions.embargo import (
@@ -44,6 +45,7 @@ from submissions.embargo import (
     as_seen_by,
     published_results,
 )
+from submissions.forms import form_spec
 from submissions.models import (
     Application,
     Attachment,
@@ -69,6 +71,7 @@ from submissions.policy import (
 )
 from submissions.quotas import quota_region_for, quota_status, quota_statuses
 from submissions.review import deliberate_pages as deliberate
+from submissions.returns import resubmission_changes, return_targets
 from submissions.review import services
 from submissions.review.exports import applications_xlsx
 from submissions.review.selectors import (
@@ -241,8 +244,9 @@ def bulk(request):
         return response
     try:
         if action == "recommend":
-            outcome = services.applications_recommend(actor=actor, applications=ids,
-                                                      opinion=request.POST.get("opinion", ""))
+            outcome = services.applications_recommend(
+                actor=actor, applications=ids, opinion=request.POST.get("opinion", ""),
+                scores={pk: request.POST[f"score_{pk}"] for pk in ids if f"score_{pk}" in request.POST})
             messages.success(request, _("%(n)d applications recommended.") % {"n": len(outcome.done)})
         elif action == "return":
             outcome = services.applications_return(
@@ -283,7 +287,6 @@ def detail(request, pk: int):
             blocked.append(refused.reason)
         if transition.name == "recommend" and not recommend_refused:
             recommend_refused = refused.reason
-    targets = _return_targets(request, app, file["rubric"])
     form = review_form(app, inputs=file["inputs"] or {}, corrections=file["corrections"])
     return render(request, "submissions/review/detail.html", {
         "app": app,
@@ -300,7 +303,9 @@ def detail(request, pk: int):
         "steps": route_steps(call=app.call, organization=app.organization, routing=app.routing or None,
                              region=app.region),
         "timeline": list(application_timeline(actor, app)),
-        "return_targets": targets,
+        "return_targets": _return_choices(app) if "return" in names else [],
+        "changes": resubmission_changes(app),
+        "score_rule": score_rule(app) if "recommend" in names else None,
         "reason_rows": range(3),
         "today": timezone.localdate(),
         "default_revision": _default_revision(deadline),
@@ -319,15 +324,15 @@ def _default_revision(deadline) -> dt.date:
     return day
 
 
-def _return_targets(request, app, resolved) -> list[tuple[str, str]]:
-    """What a reason for return can point at: the whole, a material, a figure of the rubric."""
-    targets = [("general", _("General"))]
-    targets += [(f"material:{m.code}", _("Material: %(name)s") % {"name": m.name}) for m in app.call.materials.all()]
-    if resolved is not None:
-        en = (getattr(request, "LANGUAGE_CODE", "") or "").startswith("en")
-        targets += [(f"input:{spec.key}", _("Figure: %(name)s") % {"name": spec.label_en if en else spec.label_zh})
-                    for spec in resolved.rubric.inputs.values()]
-    return targets
+RETURN_GROUPS = (("general", gettext_lazy("The whole application")), ("section", gettext_lazy("Form sections")),
+                 ("field", gettext_lazy("Single fields")), ("material", gettext_lazy("Materials")))
+
+
+def _return_choices(app) -> list[tuple[str, list]]:
+    """What a reason for return can point at (submissions.returns), grouped for the select."""
+    targets = return_targets(form_spec(app.call))
+    return [(label, [t for t in targets if t.group == group]) for group, label in RETURN_GROUPS
+            if any(t.group == group for t in targets)]
 
 
 def _detail(pk):
@@ -408,14 +413,9 @@ def opinion(request, pk: int):
 @require_POST
 def return_(request, pk: int):
     app = _get_app(request.actor, pk)
-    labels = dict(_return_targets(request, app, services.rubric_for(app.call)))
-    reasons = []
-    for target, text in zip(request.POST.getlist("reason_target"), request.POST.getlist("reason_text")):
-        if text.strip():
-            if target not in labels:
-                target = "general"
-            reasons.append({"target": target, "label": str(labels[target]) if target != "general" else "",
-                            "text": text})
+    reasons = [{"target": target, "text": text}
+               for target, text in zip(request.POST.getlist("reason_target"), request.POST.getlist("reason_text"))
+               if text.strip()]
     ok = _run(request, services.application_return, _("The application has been returned for revision."),
               application=app, reasons=reasons,
               revision_deadline=_parse_datetime(request.POST.get("revision_deadline", "")))

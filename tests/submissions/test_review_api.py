@@ -33,7 +33,7 @@ def test_the_chain_through_the_api(world, api_for):
     a, b = submitted(world.ent_zg, call), submitted(world.ent_zg2, call)
     county = api_for(world.county_reviewer)
     r = county.post(f"/api/review/applications/{a.pk}/return/",
-                    {"reasons": [{"target": "material:form", "label": "申报书", "text": "缺盖章页"}],
+                    {"reasons": [{"target": "field:summary", "label": "申报平台概况", "text": "缺盖章页"}],
                      "revision_deadline": (timezone.now() + dt.timedelta(days=3)).isoformat()}, format="json")
     assert r.status_code == 200 and r.json()["status"] == "returned"
     assert r.json()["return_reasons"][0]["text"] == "缺盖章页"

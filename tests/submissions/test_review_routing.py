@@ -4,6 +4,7 @@ units at city level (or in a city-level zone), straight to the province for prov
 import datetime as dt
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from portal.constants import RegionKind, RegionLevel
@@ -24,10 +25,15 @@ def test_default_chain_for_a_county_enterprise(world):
     assert routing_for(call=review_call(world, code="r-full"), organization=world.ent_nk) == FULL
 
 
-def test_provincial_and_central_soes_go_straight_to_the_province(world):
+def test_provincial_and_central_soes_go_straight_to_the_province_when_the_call_says_so(world):
     world.ent_zg.is_provincial_soe = True
     world.ent_zg.save()
-    assert routing_for(call=review_call(world, code="r-soe"), organization=world.ent_zg) == ["province"]
+    call = review_call(world, code="r-soe")
+    assert routing_for(call=call, organization=world.ent_zg) == FULL  # not a setting of this call
+    call.soe_direct_to_province = True
+    call.save(update_fields=["soe_direct_to_province"])
+    assert routing_for(call=call, organization=world.ent_zg) == ["province"]
+    assert routing_for(call=call, organization=world.ent_nk) == FULL  # only the SOEs skip the bureaus
 
 
 def test_units_at_city_level_or_in_a_city_level_zone_start_at_the_city(world):
@@ -101,3 +107,37 @@ def test_the_seed_calls(seeded, world):
     assert routing_for(call=gz_pilot, organization=guizhou_ent) == ["city", "province"]
     guizhou_ent.is_provincial_soe = True
     assert routing_for(call=gz_pilot, organization=guizhou_ent) == ["province"]  # seed 004
+    assert gz_pilot.soe_direct_to_province and not jx_etc.soe_direct_to_province and not gs_etc.soe_direct_to_province
+    jiangxi_soe = world.ent_zg
+    jiangxi_soe.is_provincial_soe = True
+    assert routing_for(call=jx_etc, organization=jiangxi_soe) == FULL  # seed 000 says nothing of SOEs
+
+
+def test_a_jiangxi_provincial_soe_goes_through_its_county_a_guizhou_one_to_the_province(seeded, world):
+    """Submitted for real: the routing stored on the application and the level holding it."""
+    from portal.models import Region
+    from programs.models import Call
+
+    jx_etc = Call.objects.get(code="jx-2024-etc-batch27")
+    gz_pilot = Call.objects.get(code="gz-2022-mic-pilot")
+    jx_soe = enterprise(world.zhanggong, "江西省属国企")
+    gz_soe = enterprise(Region.objects.filter(province__code="520000", level=RegionLevel.COUNTY).first(), "贵州省属国企")
+    for org in (jx_soe, gz_soe):
+        org.is_provincial_soe = True
+        org.save(update_fields=["is_provincial_soe"])
+    outcome = {}
+    for org, call, day in ((jx_soe, jx_etc, "2024-04-10"), (gz_soe, gz_pilot, "2022-07-01")):
+        app = application_for(org, call, routing=routing_for(call=call, organization=org))  # as at submission
+        with time_machine.travel(dt.datetime.fromisoformat(f"{day}T10:00:00+08:00"), tick=False):
+            fire_as(admin_of(org), app, "submit")
+        app.refresh_from_db()
+        outcome[call.code] = (app.level, app.routing)
+    assert outcome["jx-2024-etc-batch27"] == (Level.COUNTY, FULL)
+    assert outcome["gz-2022-mic-pilot"] == (Level.PROVINCE, ["province"])
+
+
+def test_the_call_page_states_the_setting(seeded, client):
+    guizhou = client.get("/calls/gz-2022-mic-pilot/").content.decode()
+    assert 'class="soe-direct"' in guizhou and "直接向省级主管部门申报" in guizhou
+    jiangxi = client.get("/calls/jx-2024-etc-batch27/").content.decode()
+    assert 'class="soe-direct"' not in jiangxi and 'class="score-required"' in jiangxi

@@ -131,7 +131,7 @@ def test_return_with_reasons_and_a_deadline_then_resubmission(world, django_capt
     world.ent_zg.save()
     app = submitted(world.ent_zg, call)
     deadline = timezone.localdate() + dt.timedelta(days=7)
-    reasons = [{"target": "material:application-form", "label": "申报书", "text": "缺少盖章页"},
+    reasons = [{"target": "field:summary", "label": "申报平台概况", "text": "缺少盖章页"},
                {"target": "input:rd_expenditure", "label": "研发经费", "text": "与审计报告不符"},
                {"target": "general", "text": "  "}]  # blank reasons are dropped
     with django_capture_on_commit_callbacks(execute=True):
