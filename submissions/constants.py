@@ -35,11 +35,13 @@ class MemberRole(models.TextChoices):
 class DocumentKind(models.TextChoices):
     PACKET = "packet", _("Application packet")
     COUNTY_SUMMARY = "county_summary", _("County summary table")
+    LETTER = "letter", _("Recommendation letter")
 
 
 class DocumentFormat(models.TextChoices):
     PDF = "pdf", "PDF"
     XLSX = "xlsx", "XLSX"
+    DOCX = "docx", "DOCX"
 
 
 class DocumentStatus(models.TextChoices):

@@ -10,4 +10,5 @@ urlpatterns = [
     path("applications/<int:pk>/packet/panel/", v.packet_panel, name="packet-panel"),
     path("review/summary-tables/jobs/", v.summary_jobs, name="summary-jobs"),
     path("documents/<int:pk>/download/", v.document_download, name="document-download"),
+    path("verify/", v.verify, name="document-verify"),
 ]

@@ -5,6 +5,8 @@ did not exist; a file shows only once it is complete."""
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,19 +15,20 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from portal import access
 from programs.policy import calls_visible
 from submissions.constants import DocumentStatus
 from submissions.documents import packet as packets
-from submissions.documents import summary
+from submissions.documents import signing, summary
 from submissions.policy import (
     application_page_name,
     applications_visible,
     can_view_document,
     can_work_review_queue,
+    document_by_fingerprint,
     documents_visible,
 )
 from submissions.templatetags.document_tags import packet_panel_context, summary_panel_context
@@ -150,3 +153,26 @@ def summary_jobs(request):
 @login_required
 def document_download(request, pk: int):
     return file_response(visible_job(access.actor_of(request), pk))
+
+
+VERIFY_MAX_BYTES = 200 * 1024 * 1024
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request):
+    """The public verification page: a PDF in, whether the portal signed it and it is unaltered out,
+    with what it is (application or batch) and when it was signed."""
+    context = {"checked": False}
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            context["error"] = _("Choose a PDF file to verify.")
+        elif upload.size > VERIFY_MAX_BYTES:
+            context["error"] = _("The file is larger than 200 MB.")
+        else:
+            data = b"".join(upload.chunks())
+            digest = hashlib.sha256(data).hexdigest()
+            result = signing.verify_pdf(data)
+            context.update(checked=True, result=result, sha256=digest, file_name=upload.name,
+                           job=document_by_fingerprint(digest) if result.unaltered else None)
+    return render(request, "submissions/documents/verify.html", context)
