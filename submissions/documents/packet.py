@@ -466,7 +466,7 @@ def _require(decision) -> None:
 
 
 def request_job(*, actor: Actor, kind: str, fmt: str, call, region, input_hash: str, application=None,
-                receipt=None, organization=None):
+                receipt=None, organization=None, details=None):
     """Reuse the job built (or being built) from the same inputs, else create one and dispatch its
     task after the commit. Audited either way. Call inside a transaction."""
 
@@ -478,7 +478,7 @@ def request_job(*, actor: Actor, kind: str, fmt: str, call, region, input_hash: 
     job = existing or DocumentJob.objects.create(
         kind=kind, fmt=fmt, application=application, receipt=receipt, call=call, region=region,
         province=region.province if region.province_id else region, input_hash=input_hash,
-        requested_by=actor.user,
+        requested_by=actor.user, details=details or {},
     )
     job.created_now = existing is None
     audit_record(actor=actor, action="document.request", obj=job, province=job.province, region=region,
@@ -511,10 +511,16 @@ def latest_packet(actor: Actor, app):
 
 
 def download_name(job) -> str:
-    """The file name offered for a download (the stored name is the portal's)."""
-    if job.kind == DocumentKind.PACKET:
-        base = f"{job.receipt.number if job.receipt_id else job.pk}-{_('application-packet')}"
-    else:
-        base = f"{job.call.code}-{job.region.name}-{_('summary-table')}"
-    base = re.sub(r"[\\/:*?\"<>|\s]+", "-", base).strip("-")
+    """The file name offered for a download (the stored name is the portal's), in the portal's
+    language: 申报材料-<单位>-<受理编号>.pdf, 推荐函-<单位>-<发文字号>.pdf, 汇总表-<地区>-<通知>.xlsx."""
+    with translation.override(settings.LANGUAGE_CODE):
+        if job.kind == DocumentKind.PACKET:
+            unit = job.application.organization.name if job.application_id else ""
+            parts = [_("application-packet"), unit, job.receipt.number if job.receipt_id else str(job.pk)]
+        elif job.kind == DocumentKind.LETTER:
+            parts = [_("recommendation-letter"), (job.details or {}).get("bureau", job.region.name),
+                     (job.details or {}).get("number", str(job.pk))]
+        else:
+            parts = [_("summary-table"), job.region.name, job.call.code]
+    base = "-".join(re.sub(r"[\\/:*?\"<>|\s]+", "_", str(p)).strip("_") for p in parts if p)
     return f"{base}.{job.fmt}"

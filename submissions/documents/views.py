@@ -22,10 +22,11 @@ from portal import access
 from programs.policy import calls_visible
 from submissions.constants import DocumentStatus
 from submissions.documents import packet as packets
-from submissions.documents import signing, summary
+from submissions.documents import seals, signing, summary
 from submissions.policy import (
     application_page_name,
     applications_visible,
+    can_upload_seal,
     can_view_document,
     can_work_review_queue,
     document_by_fingerprint,
@@ -40,6 +41,14 @@ def _back(request, default: str):
                                                   require_https=request.is_secure()):
         return redirect(target)
     return redirect(default)
+
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "zip": "application/zip",
+}
 
 
 def visible_job(actor, pk: int):
@@ -57,8 +66,7 @@ def file_response(job) -> FileResponse:
         handle = job.file.open("rb")
     except (FileNotFoundError, OSError, ValueError):
         raise Http404(_("The file is missing from the store.")) from None
-    content_type = "application/pdf" if job.fmt == "pdf" else \
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    content_type = CONTENT_TYPES.get(job.fmt, "application/octet-stream")
     response = FileResponse(handle, content_type=content_type, as_attachment=True,
                             filename=packets.download_name(job))
     response["X-Content-Type-Options"] = "nosniff"
@@ -176,3 +184,41 @@ def verify(request):
             context.update(checked=True, result=result, sha256=digest, file_name=upload.name,
                            job=document_by_fingerprint(digest) if result.unaltered else None)
     return render(request, "submissions/documents/verify.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def seal_page(request):
+    """The bureau head uploads the bureau's seal (PNG with transparency) once."""
+    actor = access.actor_of(request)
+    decision = can_upload_seal(actor)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    if request.method == "POST":
+        upload = request.FILES.get("seal")
+        try:
+            data = upload.read(seals.SEAL_MAX_BYTES + 1) if upload is not None else b""
+            seals.seal_upload(actor=actor, data=data)
+        except (PermissionDenied, ValidationError) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, _("The seal is saved: it is placed on the bureau's letters and summary tables."))
+            return redirect("bureau-seal")
+    seal = seals.BureauSeal.objects.filter(organization=actor.organization).first()
+    return render(request, "submissions/documents/seal.html", {"seal": seal, "bureau": actor.organization})
+
+
+@login_required
+@require_GET
+def seal_image(request):
+    """The bureau's own seal, for its head's page (never public)."""
+    actor = access.actor_of(request)
+    if not can_upload_seal(actor):
+        raise Http404(_("No seal."))
+    seal = seals.BureauSeal.objects.filter(organization=actor.organization).first()
+    if seal is None:
+        raise Http404(_("No seal."))
+    response = FileResponse(seal.image.open("rb"), content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
