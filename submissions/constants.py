@@ -35,6 +35,8 @@ class MemberRole(models.TextChoices):
 class DocumentKind(models.TextChoices):
     PACKET = "packet", _("Application packet")
     COUNTY_SUMMARY = "county_summary", _("County summary table")
+    CITY_SUMMARY = "city_summary", _("City summary table")
+    PROVINCE_SUMMARY = "province_summary", _("Provincial summary table")
     LETTER = "letter", _("Recommendation letter")
 
 

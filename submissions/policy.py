@@ -100,8 +100,11 @@ def quota_exceptions_visible(actor: Actor):
 
 
 def can_make_summary_tables(actor: Actor) -> Decision:
-    """The county summary table (推荐申报汇总表) is made by the county bureau that recommends."""
-    if actor.is_bureau and actor.region is not None and actor.region.level == RegionLevel.COUNTY:
+    """The summary table (推荐申报汇总表) is made by the county bureau that recommends; the city
+    bureau and the provincial department make their roll-ups (the counties' / the cities'
+    recommendations)."""
+    if (actor.is_bureau or actor.is_provincial) and actor.region is not None and actor.region.level in (
+            RegionLevel.COUNTY, RegionLevel.CITY, RegionLevel.PROVINCE):
         return ALLOW
     return deny(_("The summary table is made by the county bureau that recommends."))
 
@@ -397,7 +400,7 @@ def can_request_summary(actor: Actor, call, region: Region) -> Decision:
     if not decision:
         return decision
     if region.pk != actor.region.pk:
-        return deny(_("A county bureau makes the summary table of its own county only."))
+        return deny(_("A bureau makes the summary table of its own region only."))
     if call.province_id != region.province_id:
         return deny(_("This call belongs to another province."))
     return can_view_call(actor, call)
@@ -417,7 +420,8 @@ def documents_visible(actor: Actor):
         return qs.filter(packets)
     if not (actor.is_bureau or actor.is_provincial):
         return qs.none()
-    return qs.filter(packets | (Q(kind__in=[DocumentKind.COUNTY_SUMMARY, DocumentKind.LETTER])
+    return qs.filter(packets | (Q(kind__in=[DocumentKind.COUNTY_SUMMARY, DocumentKind.CITY_SUMMARY,
+                                            DocumentKind.PROVINCE_SUMMARY, DocumentKind.LETTER])
                                 & region_q(actor, "region")))
 
 

@@ -65,7 +65,7 @@ def chinese_date(day) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def _bureau_of(region) -> Organization | None:
+def bureau_of(region) -> Organization | None:
     kinds = {RegionLevel.COUNTY: OrgKind.COUNTY_BUREAU, RegionLevel.CITY: OrgKind.CITY_BUREAU,
              RegionLevel.PROVINCE: OrgKind.PROVINCIAL_DEPARTMENT}
     return Organization.objects.filter(region=region, kind=kinds.get(region.level)).order_by("pk").first()
@@ -106,7 +106,7 @@ def letter_details(*, actor, call, applications, level: str, now=None) -> dict:
     region = actor.region
     bureau = actor.organization
     upper_region = _upper_region(region)
-    upper = _bureau_of(upper_region) if upper_region else None
+    upper = bureau_of(upper_region) if upper_region else None
     scores = dict(Review.objects.filter(application__in=[a.pk for a in applications], level=level)
                   .values_list("application_id", "score"))
     units = sorted(
@@ -247,7 +247,7 @@ def letter_docx(details: dict, seal_png: bytes | None = None) -> bytes:
 
 
 def build_letter(job) -> tuple[bytes, int | None]:
-    seal = seal_of(_bureau_of(job.region))
+    seal = seal_of(bureau_of(job.region))
     if job.fmt == DocumentFormat.DOCX:
         png = None
         if seal is not None:
@@ -263,7 +263,7 @@ def letters_request(*, actor, call, applications, level: str) -> list:
     if level not in (Level.COUNTY, Level.CITY) or actor.region is None:
         return []
     details = letter_details(actor=actor, call=call, applications=applications, level=level)
-    seal = seal_of(_bureau_of(actor.region))
+    seal = seal_of(bureau_of(actor.region))
     payload = json.dumps(details, ensure_ascii=False, sort_keys=True)
     jobs = []
     for fmt in (DocumentFormat.PDF, DocumentFormat.DOCX):

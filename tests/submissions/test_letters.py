@@ -155,3 +155,24 @@ def test_the_city_head_signing_off_writes_to_the_province(world, media, eager_ta
     assert job.details["addressee"] and job.details["number"].endswith("〔%s〕1号" % job.details["year"])
     assert [u["name"] for u in job.details["units"]] == ["章贡甲企业"]
     assert letters.chinese_date(__import__("datetime").date(2024, 4, 5)) == "2024年4月5日"
+
+
+def test_the_seal_sits_at_the_summary_tables_recommending_region(world, media, eager_tasks,
+                                                                 django_capture_on_commit_callbacks):
+    from openpyxl import load_workbook
+
+    from submissions.documents import seals, summary
+
+    seals.seal_upload(actor=actor_for(world.county_head), data=seal_png())
+    call, _apps = signed_off_batch(world, django_capture_on_commit_callbacks, call_code="letter-summary")
+    built = {}
+    for fmt in ("pdf", "xlsx"):
+        with django_capture_on_commit_callbacks(execute=True):
+            built[fmt] = summary.summary_request(actor=actor_for(world.county_head), call=call, fmt=fmt)
+        built[fmt].refresh_from_db()
+        assert built[fmt].status == DocumentStatus.DONE, built[fmt].error
+    with pikepdf.open(built["pdf"].file.path) as pdf:
+        assert any(img.get("/SMask") is not None for img in pdf.pages[0].get_images().values())
+    with built["xlsx"].file.open("rb") as handle:
+        sheet = load_workbook(io.BytesIO(handle.read())).active
+    assert len(sheet._images) == 1
