@@ -421,7 +421,8 @@ def documents_visible(actor: Actor):
     if not (actor.is_bureau or actor.is_provincial):
         return qs.none()
     return qs.filter(packets | (Q(kind__in=[DocumentKind.COUNTY_SUMMARY, DocumentKind.CITY_SUMMARY,
-                                            DocumentKind.PROVINCE_SUMMARY, DocumentKind.LETTER])
+                                            DocumentKind.PROVINCE_SUMMARY, DocumentKind.LETTER,
+                                            DocumentKind.BUNDLE])
                                 & region_q(actor, "region")))
 
 

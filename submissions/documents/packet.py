@@ -517,7 +517,7 @@ def download_name(job) -> str:
         if job.kind == DocumentKind.PACKET:
             unit = job.application.organization.name if job.application_id else ""
             parts = [_("application-packet"), unit, job.receipt.number if job.receipt_id else str(job.pk)]
-        elif job.kind == DocumentKind.LETTER:
+        elif job.kind in (DocumentKind.LETTER, DocumentKind.BUNDLE):
             parts = [_("recommendation-letter"), (job.details or {}).get("bureau", job.region.name),
                      (job.details or {}).get("number", str(job.pk))]
         else:

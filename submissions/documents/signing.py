@@ -29,6 +29,7 @@ logging.getLogger("pyhanko").setLevel(logging.ERROR)
 logging.getLogger("pyhanko_certvalidator").setLevel(logging.ERROR)
 
 FIELD_NAME = "PortalSignature"
+SIGNATURE_BYTES = 16384  # room for the CMS container (RSA-2048 with its certificate: ~2 kB)
 KEY_NAME, CERT_NAME = "portal-signing-key.pem", "portal-signing-cert.pem"
 
 
@@ -120,7 +121,8 @@ def sign_pdf(data: bytes, *, reason: str, location: str = "") -> bytes:
         field_name=FIELD_NAME, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
         reason=reason[:200], location=location[:200] or None,
     )
-    out = signers.sign_pdf(writer, meta, signer=signer())
+    # the signature container's room is given (an estimate would sign twice)
+    out = signers.sign_pdf(writer, meta, signer=signer(), bytes_reserved=SIGNATURE_BYTES)
     return out.getvalue()
 
 

@@ -58,6 +58,10 @@ def _build(job) -> tuple[bytes, int | None]:
         from submissions.documents.packet import build_packet  # noqa: PLC0415 - packet dispatches this task
 
         return build_packet(job.application, job.receipt, progress=progress)
+    if job.kind == DocumentKind.BUNDLE:
+        from submissions.documents.bundle import build_bundle  # noqa: PLC0415 - bundle dispatches this task
+
+        return build_bundle(job, progress=progress)
     if job.kind == DocumentKind.LETTER:
         from submissions.documents.letter import build_letter  # noqa: PLC0415 - letter dispatches this task
 

@@ -21,8 +21,8 @@ from django.views.decorators.vary import vary_on_headers
 from portal import access
 from programs.policy import calls_visible
 from submissions.constants import DocumentStatus
+from submissions.documents import bundle, seals, signing, summary
 from submissions.documents import packet as packets
-from submissions.documents import seals, signing, summary
 from submissions.policy import (
     application_page_name,
     applications_visible,
@@ -140,6 +140,23 @@ def packet_panel(request, pk: int):
         return redirect(page)
     return render(request, "submissions/packets/_packet_panel.html",
                   packet_panel_context(actor, app, next_url=_page_url(request, page)))
+
+
+@login_required
+@require_POST
+def bundle_request(request, pk: int):
+    """The ZIP of the batch of a letter (404 for whoever may not read the letter)."""
+    actor = access.actor_of(request)
+    letter = visible_job(actor, pk)
+    try:
+        job = bundle.bundle_request(actor=actor, letter=letter)
+    except (PermissionDenied, ValidationError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        job.refresh_from_db()
+        messages.success(request, _("The ZIP of the batch is ready.") if job.is_done
+                         else _("The ZIP of the batch is being built; this page shows it once it is ready."))
+    return _back(request, reverse("review-queue"))
 
 
 @login_required

@@ -69,7 +69,8 @@ def summary_panel_context(actor, calls, selected=None, *, next_url: str, csrf_to
     shown = bool(can_work_review_queue(actor))
     can_request = bool(can_make_summary_tables(actor))
     jobs = list(documents_visible(actor).filter(kind__in=[DocumentKind.COUNTY_SUMMARY, DocumentKind.CITY_SUMMARY,
-                                                          DocumentKind.PROVINCE_SUMMARY, DocumentKind.LETTER])
+                                                          DocumentKind.PROVINCE_SUMMARY, DocumentKind.LETTER,
+                                                          DocumentKind.BUNDLE])
                 .select_related("call", "region")[:12]) if shown else []
     return {
         "shown": shown and (can_request or jobs),

@@ -176,3 +176,39 @@ def test_the_seal_sits_at_the_summary_tables_recommending_region(world, media, e
     with built["xlsx"].file.open("rb") as handle:
         sheet = load_workbook(io.BytesIO(handle.read())).active
     assert len(sheet._images) == 1
+
+
+def test_the_level_up_downloads_the_batch_as_one_zip(world, media, eager_tasks, django_capture_on_commit_callbacks):
+    import zipfile
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from submissions.models import Receipt
+
+    _call, apps = signed_off_batch(world, django_capture_on_commit_callbacks, call_code="letter-zip")
+    for n, app in enumerate(apps):
+        Receipt.objects.create(application=app, number=f"ZIP-{n}", submitted_at=timezone.now(), fingerprint="0" * 64,
+                               snapshot={"data": app.data})
+    letter = DocumentJob.objects.get(kind=DocumentKind.LETTER, fmt=DocumentFormat.PDF)
+    neighbour = Client()
+    neighbour.force_login(world.neighbour_reviewer)
+    assert neighbour.post(f"/documents/{letter.pk}/bundle/").status_code == 404
+    city = Client()
+    city.force_login(world.city_reviewer)
+    page = city.get("/review/").content.decode()
+    assert f'action="/documents/{letter.pk}/bundle/"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        assert city.post(f"/documents/{letter.pk}/bundle/").status_code == 302
+    bundle = DocumentJob.objects.get(kind=DocumentKind.BUNDLE)
+    assert bundle.status == DocumentStatus.DONE, bundle.error
+    response = city.get(f"/documents/{bundle.pk}/download/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as archive:
+        names = archive.namelist()
+        packets = [n for n in names if n.endswith(".pdf") and n.startswith("3-")]
+        assert len(packets) == 2 and all(archive.read(n).startswith(b"%PDF-") for n in packets)
+        assert sum(n.startswith("1-推荐函") for n in names) == 2  # PDF and DOCX
+        assert {n.rsplit(".", 1)[1] for n in names if n.startswith("2-")} == {"xlsx", "pdf"}
+        for name in packets:
+            assert any(app.organization.name in name for app in apps)
