@@ -41,6 +41,7 @@ node-packages: node_modules/.installed
 
 migrate: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py signing_certificate
 
 fixtures: migrate
 	$(PY) manage.py load_regions
