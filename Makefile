@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
-DEB_PACKAGES := chromium fonts-noto-cjk libharfbuzz-subset0 gettext libpango-1.0-0 libpangoft2-1.0-0 poppler-utils python3-venv
+DEB_PACKAGES := chromium fonts-noto-cjk libharfbuzz-subset0 gettext libpango-1.0-0 libpangoft2-1.0-0 poppler-utils python3-venv libreoffice-writer-nogui libreoffice-calc-nogui fonts-arphic-ukai
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -41,6 +41,7 @@ node-packages: node_modules/.installed
 
 migrate: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py signing_certificate
 
 fixtures: migrate
 	$(PY) manage.py load_regions

@@ -41,10 +41,16 @@ class SubmissionsConfig(AppConfig):
             "reminder.stage_deadline": _("Deadline reminder sent"),
             "review.expert_assign": _("Expert assigned"),
             "review.expert_unassign": _("Expert assignment removed"),
+            "seal.upload": _("Bureau seal uploaded"),
         })
 
         from portal.menu import MenuEntry, register_menu_entry
-        from submissions.policy import can_follow_applications, can_review_as_expert, can_work_review_queue
+        from submissions.policy import (
+            can_follow_applications,
+            can_review_as_expert,
+            can_upload_seal,
+            can_work_review_queue,
+        )
 
         register_menu_entry(MenuEntry("policies", _("My policies"), "applicant-policies", can_follow_applications,
                                       order=30))
@@ -54,3 +60,4 @@ class SubmissionsConfig(AppConfig):
                                       order=50))
         register_menu_entry(MenuEntry("expert-review", _("Expert review"), "expert-applications",
                                       can_review_as_expert, order=55))
+        register_menu_entry(MenuEntry("bureau-seal", _("Bureau seal"), "bureau-seal", can_upload_seal, order=58))

@@ -35,11 +35,17 @@ class MemberRole(models.TextChoices):
 class DocumentKind(models.TextChoices):
     PACKET = "packet", _("Application packet")
     COUNTY_SUMMARY = "county_summary", _("County summary table")
+    CITY_SUMMARY = "city_summary", _("City summary table")
+    PROVINCE_SUMMARY = "province_summary", _("Provincial summary table")
+    LETTER = "letter", _("Recommendation letter")
+    BUNDLE = "bundle", _("Batch (ZIP)")
 
 
 class DocumentFormat(models.TextChoices):
     PDF = "pdf", "PDF"
     XLSX = "xlsx", "XLSX"
+    DOCX = "docx", "DOCX"
+    ZIP = "zip", "ZIP"
 
 
 class DocumentStatus(models.TextChoices):

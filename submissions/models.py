@@ -455,6 +455,11 @@ class DocumentJob(models.Model):
     pages = models.PositiveIntegerField(_("pages"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # pages done of the pages to build, written by the task as it goes (the pages show a progress bar)
+    progress_done = models.PositiveIntegerField(_("pages done"), default=0)
+    progress_total = models.PositiveIntegerField(_("pages to build"), default=0)
+    # what a letter says (number, addressee, the units and scores, date), fixed when it is requested
+    details = models.JSONField(_("details"), default=dict, blank=True)
     task_id = models.CharField(_("task id"), max_length=64, default=_new_task_id, editable=False)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True,
                                      on_delete=models.SET_NULL, related_name="+")
@@ -474,6 +479,36 @@ class DocumentJob(models.Model):
     @property
     def is_done(self) -> bool:
         return self.status == DocumentStatus.DONE
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.progress_total:
+            return 0
+        return min(100, round(100 * self.progress_done / self.progress_total))
+
+
+def seal_path(instance, filename):
+    return f"seals/{instance.organization_id}/{uuid.uuid4().hex}.png"
+
+
+class BureauSeal(models.Model):
+    """A bureau's seal (印章) as a PNG with transparency, uploaded once: placed on its recommendation
+    letters and at 推荐地区（盖章） of its summary tables."""
+
+    organization = models.OneToOneField(Organization, verbose_name=_("bureau"), on_delete=models.CASCADE,
+                                        related_name="seal")
+    image = models.FileField(_("seal image"), upload_to=seal_path, max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("bureau seal")
+        verbose_name_plural = _("bureau seals")
+
+    def __str__(self) -> str:
+        return str(self.organization)
 
 
 class DraftVersion(models.Model):

@@ -107,8 +107,11 @@ def quota_exceptions_visible(actor: Actor):
 
 
 def can_make_summary_tables(actor: Actor) -> Decision:
-    """The county summary table (推荐申报汇总表) is made by the county bureau that recommends."""
-    if actor.is_bureau and actor.region is not None and actor.region.level == RegionLevel.COUNTY:
+    """The summary table (推荐申报汇总表) is made by the county bureau that recommends; the city
+    bureau and the provincial department make their roll-ups (the counties' / the cities'
+    recommendations)."""
+    if (actor.is_bureau or actor.is_provincial) and actor.region is not None and actor.region.level in (
+            RegionLevel.COUNTY, RegionLevel.CITY, RegionLevel.PROVINCE):
         return ALLOW
     return deny(_("The summary table is made by the county bureau that recommends."))
 
@@ -418,7 +421,7 @@ def can_request_summary(actor: Actor, call, region: Region) -> Decision:
     if not decision:
         return decision
     if region.pk != actor.region.pk:
-        return deny(_("A county bureau makes the summary table of its own county only."))
+        return deny(_("A bureau makes the summary table of its own region only."))
     if call.province_id != region.province_id:
         return deny(_("This call belongs to another province."))
     return can_view_call(actor, call)
@@ -438,7 +441,10 @@ def documents_visible(actor: Actor):
         return qs.filter(packets)
     if not (actor.is_bureau or actor.is_provincial):
         return qs.none()
-    return qs.filter(packets | (Q(kind=DocumentKind.COUNTY_SUMMARY) & region_q(actor, "region")))
+    return qs.filter(packets | (Q(kind__in=[DocumentKind.COUNTY_SUMMARY, DocumentKind.CITY_SUMMARY,
+                                            DocumentKind.PROVINCE_SUMMARY, DocumentKind.LETTER,
+                                            DocumentKind.BUNDLE])
+                                & region_q(actor, "region")))
 
 
 def can_view_document(actor: Actor, job) -> Decision:
@@ -461,6 +467,32 @@ def can_view_document(actor: Actor, job) -> Decision:
     if region_in_scope(actor, job.region):
         return ALLOW
     return deny(_("This summary table belongs to another region."))
+
+
+# A recommendation letter (推荐函) is made when a bureau head signs off a batch: it belongs to that
+# bureau's region and is read like a summary table (the bureau, the levels above it). A bureau's
+# seal is uploaded by its head, once, and used on its letters and summary tables.
+
+
+def can_upload_seal(actor: Actor) -> Decision:
+    if not actor.is_authenticated or actor.membership is None:
+        return deny(_("Please sign in."))
+    if not (actor.is_bureau and actor.role == Role.BUREAU_HEAD):
+        return deny(_("Only the head of a bureau uploads the bureau's seal."))
+    return ALLOW
+
+
+# Anyone holding a PDF the portal built may check it on the public verification page: the answer
+# names the document's application or batch, found by the exact fingerprint (SHA-256) of the whole
+# file, so it tells nothing to whoever does not already hold the signed file.
+
+
+def document_by_fingerprint(sha256: str):
+    """The finished document whose file has exactly this SHA-256 (None: none)."""
+    if len(sha256) != 64:
+        return None
+    return (m.DocumentJob.objects.select_related("call", "region", "receipt", "application__organization")
+            .filter(sha256=sha256.lower(), status="done").first())
 
 
 # --- Experts (专家评审) -----------------------------------------------------------------------------

@@ -274,6 +274,20 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_IMPORTS = ["submissions.review.tasks", "submissions.documents.tasks", "submissions.filing.tasks"]
 
+# --- Documents: Office conversion and the portal's signing certificate -------------------------
+SOFFICE_BINARY = env.str("SOFFICE_BINARY", default="")  # empty: `soffice` found on PATH
+SOFFICE_TIMEOUT = env.int("SOFFICE_TIMEOUT", default=180)
+# PAdES signatures of every document: PEM key and certificate (chain). Empty in the embedded
+# default: a self-signed portal certificate is made under var/signing/ at set-up (or first use).
+SIGNING_KEY_FILE = env.str("SIGNING_KEY_FILE", default="")
+SIGNING_CERT_FILE = env.str("SIGNING_CERT_FILE", default="")
+SIGNING_KEY_PASSPHRASE = env.str("SIGNING_KEY_PASSPHRASE", default="")
+SIGNING_DIR = VAR_DIR / "signing"
+# GB/T 9704 letters: licensed font families where a bureau has them (open defaults otherwise)
+LETTER_FONT_FANGSONG = env.str("LETTER_FONT_FANGSONG", default="")
+LETTER_FONT_XIAOBIAOSONG = env.str("LETTER_FONT_XIAOBIAOSONG", default="")
+LETTER_FONT_KAITI = env.str("LETTER_FONT_KAITI", default="")
+
 # --- E-mail ------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

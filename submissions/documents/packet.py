@@ -30,6 +30,9 @@ import hashlib
 import io
 import logging
 import re
+import shutil
+import subprocess
+import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,12 +61,9 @@ from submissions.review.selectors import review_form
 
 logging.getLogger("fontTools").setLevel(logging.WARNING)
 
-PACKET_LAYOUT = 1  # bump when the layout changes: the inputs' hash changes, packets are rebuilt
+PACKET_LAYOUT = 2  # bump when the layout changes: the inputs' hash changes, packets are rebuilt
 FONT_SCHEME = "portal-font:"
 FONT_SUFFIXES = {".otf", ".ttf", ".ttc", ".woff", ".woff2"}
-# the width of an A4 page in points: a material page gets an A4 page with its footer drawn over it,
-# scaled to the material page's width
-STAMP_WIDTH = 595.28
 
 
 # --- WeasyPrint: a fetcher that fetches nothing but data: URIs and the portal's fonts ---------------
@@ -131,40 +131,6 @@ def stamp_css_content(number: str) -> str:
     return " ".join(out)
 
 
-def _visible_box(page):
-    box = page.obj.get("/CropBox") or page.mediabox
-    x0, y0, x1, y1 = (float(v) for v in box)
-    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
-
-
-def _placement(page) -> tuple[float, ...]:
-    """The matrix drawing an A4 page (STAMP_WIDTH wide) over `page`, scaled to the page's width
-    and aligned with its bottom as displayed (the page turned by its /Rotate, clockwise)."""
-    x0, y0, x1, y1 = _visible_box(page)
-    rotate = int(page.obj.get("/Rotate", 0) or 0) % 360
-    shown_width = (y1 - y0) if rotate in (90, 270) else (x1 - x0)
-    s = shown_width / STAMP_WIDTH
-    return {
-        0: (s, 0, 0, s, x0, y0),
-        90: (0, s, -s, 0, x1, y0),
-        180: (-s, 0, 0, -s, x1, y1),
-        270: (0, -s, s, 0, x0, y1),
-    }.get(rotate, (s, 0, 0, s, x0, y0))
-
-
-def overlay_stamp(pdf, page, stamp) -> None:
-    """Draw `stamp` (an A4 page holding only its footer, or its form XObject) over `page` of `pdf`,
-    last, so it shows above a scan; the page's own drawing is wrapped in q … Q first."""
-
-    form = stamp if isinstance(stamp, pikepdf.Object) else stamp.as_form_xobject()
-    if not form.is_owned_by(pdf):
-        form = pdf.copy_foreign(form)
-    name = page.add_resource(form, pikepdf.Name.XObject, prefix="Stamp")
-    matrix = " ".join(f"{v:.4f}" for v in _placement(page))
-    page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
-    page.contents_add(pdf.make_stream(f"\nQ\nq {matrix} cm {name} Do Q\n".encode("ascii")))
-
-
 def save_pdf(pdf) -> bytes:
 
     out = io.BytesIO()
@@ -172,23 +138,107 @@ def save_pdf(pdf) -> bytes:
     return out.getvalue()
 
 
+# --- pages of a material on A4 -----------------------------------------------------------------------
+
+A4 = (595.28, 841.89)  # points, portrait
+
+
+def _shown_size(form) -> tuple[float, float, tuple[float, ...]]:
+    """The size of a page's form XObject as displayed (its /Matrix applied to its /BBox), and the
+    lower-left corner of that box."""
+    x0, y0, x1, y1 = (float(v) for v in form.BBox)
+    a, b, c, d, e, f = (float(v) for v in form.get("/Matrix", [1, 0, 0, 1, 0, 0]))
+    xs, ys = [], []
+    for x, y in ((x0, y0), (x0, y1), (x1, y0), (x1, y1)):
+        xs.append(a * x + c * y + e)
+        ys.append(b * x + d * y + f)
+    return max(xs) - min(xs), max(ys) - min(ys), (min(xs), min(ys))
+
+
+def is_landscape(page) -> bool:
+    """Is the page wider than tall as displayed (its /Rotate applied)?"""
+    box = page.obj.get("/CropBox") or page.mediabox
+    x0, y0, x1, y1 = (float(v) for v in box)
+    w, h = abs(x1 - x0), abs(y1 - y0)
+    if int(page.obj.get("/Rotate", 0) or 0) % 180 == 90:
+        w, h = h, w
+    return w > h
+
+
+def place_on(pdf, target, source_page) -> None:
+    """Draw `source_page` (of another PDF) on the A4 page `target` of `pdf`, under what `target`
+    already shows (the footer), fitted to the page keeping its proportions, centred."""
+    form = pdf.copy_foreign(source_page.as_form_xobject(handle_transformations=True))
+    width, height, (left, bottom) = _shown_size(form)
+    x0, y0, x1, y1 = (float(v) for v in target.mediabox)
+    tw, th = x1 - x0, y1 - y0
+    scale = min(tw / width, th / height) if width and height else 1
+    dx = x0 + (tw - width * scale) / 2 - left * scale
+    dy = y0 + (th - height * scale) / 2 - bottom * scale
+    name = target.add_resource(form, pikepdf.Name.XObject, prefix="Material")
+    target.contents_add(pdf.make_stream(f"q {scale:.5f} 0 0 {scale:.5f} {dx:.3f} {dy:.3f} cm {name} Do Q\n"
+                                        .encode("ascii")), prepend=True)
+
+
+# --- Office files: LibreOffice headless ------------------------------------------------------------
+
+OFFICE_TYPES = {
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/msword": "doc",
+    "application/vnd.ms-excel": "xls",
+}
+
+
+def office_to_pdf(data: bytes, ext: str, *, name: str, timeout: int | None = None) -> bytes:
+    """A Word or Excel file as PDF, converted by LibreOffice (headless, its own profile per call, so
+    conversions may run side by side). A file it cannot convert is a ValidationError naming it."""
+    failed = ValidationError(_("The material “%(name)s” could not be converted to PDF; upload it as a PDF.")
+                             % {"name": name})
+    binary = settings.SOFFICE_BINARY or shutil.which("soffice") or shutil.which("libreoffice")
+    if not binary:
+        raise ValidationError(_("The material “%(name)s” could not be converted to PDF: the converter "
+                                "(LibreOffice) is not installed.") % {"name": name})
+    with tempfile.TemporaryDirectory(prefix="portal-office-") as tmp:
+        source = Path(tmp) / f"material.{ext}"
+        source.write_bytes(data)
+        command = [binary, f"-env:UserInstallation={Path(tmp, 'profile').as_uri()}", "--headless", "--norestore",
+                   "--nolockcheck", "--convert-to", "pdf", "--outdir", tmp, str(source)]
+        try:
+            subprocess.run(command, check=False, capture_output=True, cwd=tmp, stdin=subprocess.DEVNULL,
+                           timeout=timeout or settings.SOFFICE_TIMEOUT)
+        except (subprocess.TimeoutExpired, OSError):
+            raise failed from None
+        target = Path(tmp) / "material.pdf"
+        if not target.exists() or target.stat().st_size == 0:
+            raise failed
+        return target.read_bytes()
+
+
 # --- the packet --------------------------------------------------------------------------------------
 
 
 @dataclass
 class Part:
-    """One entry of the contents: a title, where it starts, how many pages (0: listed, not merged)."""
+    """One material of the packet: its slot's title, the file's name, its pages as bound."""
 
     title: str
     detail: str = ""
-    start: int = 0
     pages: int = 0
     note: str = ""
+    anchor: str = ""
     pdf: object = field(default=None, repr=False)  # a pikepdf.Pdf
+    landscape: list = field(default_factory=list, repr=False)  # per page: shown wider than tall
 
-    @property
-    def blank_pages(self) -> range:
-        return range(self.pages)
+
+@dataclass
+class Category:
+    """A material category (a slot of the call's required materials) and its materials: it gets its
+    own contents page (分类目录) in the packet."""
+
+    title: str
+    anchor: str
+    parts: list = field(default_factory=list)
 
 
 def _image_pdf(data: bytes):
@@ -219,7 +269,21 @@ def _attachment_for(app, entry: dict):
     )
 
 
-def _material_parts(app, receipt) -> list[Part]:
+def _material_pdf(att, data: bytes):
+    """The material as a pikepdf.Pdf (None: a kind that is not bound, e.g. video)."""
+    if att.content_type == "application/pdf":
+        return pikepdf.open(io.BytesIO(data))
+    if att.content_type in ("image/jpeg", "image/png"):
+        return _image_pdf(data)
+    ext = OFFICE_TYPES.get(att.content_type)
+    if ext:
+        return pikepdf.open(io.BytesIO(office_to_pdf(data, ext, name=att.original_name)))
+    return None
+
+
+def material_categories(app, receipt) -> list[Category]:
+    """The receipt's materials, read and checked against their fingerprints, Office files converted,
+    grouped by slot (category) in the call's order."""
 
     entries = list((receipt.snapshot or {}).get("attachments") or [])
     found = []
@@ -230,9 +294,14 @@ def _material_parts(app, receipt) -> list[Part]:
                                   % {"name": entry.get("name", "")})
         found.append(att)
     found.sort(key=lambda a: (a.material.order, a.material.pk, a.uploaded_at, a.pk))
-    parts = []
+    categories: dict[int, Category] = {}
     for att in found:
-        part = Part(title=att.material.name, detail=att.original_name)
+        category = categories.get(att.material.pk)
+        if category is None:
+            category = categories[att.material.pk] = Category(title=att.material.name,
+                                                              anchor=f"category-{len(categories) + 1}")
+        part = Part(title=att.material.name, detail=att.original_name,
+                    anchor=f"{category.anchor}-{len(category.parts) + 1}")
         try:
             with att.file.open("rb") as handle:
                 data = handle.read()
@@ -242,15 +311,14 @@ def _material_parts(app, receipt) -> list[Part]:
         if hashlib.sha256(data).hexdigest() != att.sha256:
             raise ValidationError(_("The stored file “%(name)s” does not match its fingerprint.")
                                   % {"name": att.original_name})
-        if att.content_type == "application/pdf":
-            part.pdf = pikepdf.open(io.BytesIO(data))
-        elif att.content_type in ("image/jpeg", "image/png"):
-            part.pdf = _image_pdf(data)
-        else:
+        part.pdf = _material_pdf(att, data)
+        if part.pdf is None:
             part.note = _("not included: a file of this kind cannot be bound into a PDF")
-        part.pages = len(part.pdf.pages) if part.pdf is not None else 0
-        parts.append(part)
-    return parts
+        else:
+            part.landscape = [is_landscape(page) for page in part.pdf.pages]
+        part.pages = len(part.landscape)
+        category.parts.append(part)
+    return list(categories.values())
 
 
 def _as_submitted(app, receipt):
@@ -280,6 +348,8 @@ def packet_context(app, receipt) -> dict:
         "app": app,
         "receipt": receipt,
         "call_title": (snapshot.get("call") or {}).get("title") or app.call.title,
+        "program": app.call.program.name,
+        "year": app.call.year,
         "applicant": org.get("name") or app.organization.name,
         "credit_code": org.get("credit_code") or app.organization.credit_code or "",
         "region": app.region.full_name,
@@ -291,40 +361,92 @@ def packet_context(app, receipt) -> dict:
     }
 
 
-def build_packet(app, receipt) -> tuple[bytes, int]:
-    """The packet of `app` as `receipt` recorded it: (PDF bytes, pages).
+def _anchor_pages(document) -> dict[str, int]:
+    """Where each id of the rendered HTML sits: page index (0-based)."""
+    pages = {}
+    for index, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            pages.setdefault(anchor, index)
+    return pages
 
-    One WeasyPrint pass renders the cover, the contents, the form and one blank page per page of
-    every material, each page with its footer (CSS counters: page N of M). The contents find where
-    each part starts with `target-counter`. The material pages then take the place of the blank
-    ones, each with the blank page (its footer only) drawn over it."""
+
+def set_page_labels(pdf) -> None:
+    """Page labels: one decimal range from 1 over the whole packet (continuous numbering)."""
+    pdf.Root.PageLabels = pdf.make_indirect(pikepdf.Dictionary(
+        Nums=pikepdf.Array([0, pikepdf.Dictionary(S=pikepdf.Name.D, St=1)])))
+
+
+def write_outline(pdf, entries) -> None:
+    """PDF bookmarks: `entries` are (title, page index, children) triples."""
+    from pikepdf import OutlineItem  # noqa: PLC0415 - pikepdf's outline API is only needed here
+
+    def item(title, index, children):
+        node = OutlineItem(title, index)
+        node.children.extend(item(*child) for child in children)
+        return node
+
+    with pdf.open_outline() as outline:
+        outline.root.extend(item(*entry) for entry in entries)
+    pdf.Root.PageMode = pikepdf.Name.UseOutlines
+
+
+def build_packet(app, receipt, progress=None) -> tuple[bytes, int]:
+    """The packet of `app` as `receipt` recorded it, bound (PDF bytes, pages).
+
+    Binding order: cover, master contents (总目录), the application form, then per material
+    category its contents page (分类目录) and its materials in slot order, last the spine (书脊).
+    One WeasyPrint pass renders every page of the portal's own, and one A4 page per page of every
+    material (landscape for a landscape page), each with its footer (CSS counters: page N of M);
+    the contents find where each part starts with `target-counter`. Each material page is then
+    drawn on its A4 page under the footer, fitted. Bookmarks for every section and material, and
+    page labels counting 1 … M. `progress(done, total)` is told the pages done."""
+
+    def report(done, total):
+        if progress is not None:
+            progress(done, total)
 
     with translation.override(settings.LANGUAGE_CODE), timezone.override(SHANGHAI):
         context = packet_context(app, receipt)
-        materials = _material_parts(app, receipt)
-        parts = [Part(title=_("Application form"), detail=context["call_title"], pages=1), *materials]
+        categories = material_categories(app, receipt)
+        materials = [part for category in categories for part in category.parts]
+        material_pages = sum(part.pages for part in materials)
+        report(0, material_pages)
         html = render_to_string("submissions/packets/packet.html", {
-            **context, "parts": parts, "materials": materials,
-            "stamp_content": stamp_css_content(receipt.number),
+            **context, "categories": categories, "stamp_content": stamp_css_content(receipt.number),
         })
-        rendered = pikepdf.open(io.BytesIO(pdf_of(render_pdf(html))))
-    own = len(rendered.pages) - sum(part.pages for part in materials)
-    index = own
-    with warnings.catch_warnings():
-        # materials are bound as pages: their own outlines and named destinations are not kept
-        warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
-        for part in materials:
-            if part.pdf is None:
-                continue
-            for page in part.pdf.pages:
-                stamp = rendered.make_indirect(rendered.pages[index].as_form_xobject())
-                rendered.pages[index] = page
-                overlay_stamp(rendered, rendered.pages[index], stamp)
-                index += 1
-    packet = rendered
-    packet.docinfo["/Title"] = f"{context['applicant']} · {context['call_title']}"
-    packet.docinfo["/Subject"] = receipt.number
-    return save_pdf(packet), len(packet.pages)
+        document = render_pdf(html)
+        anchors = _anchor_pages(document)
+        rendered = pikepdf.open(io.BytesIO(pdf_of(document)))
+        total = len(rendered.pages)
+        done = total - material_pages
+        report(done, total)
+        with warnings.catch_warnings():
+            # materials are bound as pages: their own outlines and named destinations are not kept
+            warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+            for part in materials:
+                if part.pdf is None:
+                    continue
+                first = anchors[part.anchor]
+                for offset, page in enumerate(part.pdf.pages):
+                    place_on(rendered, rendered.pages[first + offset], page)
+                done += part.pages
+                report(done, total)
+        outline = [
+            (_("Cover"), anchors["cover"], []),
+            (_("Contents"), anchors["toc"], []),
+            (_("Application form"), anchors["form"], []),
+            *[(category.title, anchors[category.anchor],
+               [(_("Contents of the category"), anchors[category.anchor], []),
+                *[(part.detail or part.title, anchors[part.anchor] if part.pages else anchors[category.anchor], [])
+                  for part in category.parts]])
+              for category in categories],
+            (_("Spine"), anchors["spine"], []),
+        ]
+        write_outline(rendered, outline)
+        set_page_labels(rendered)
+        rendered.docinfo["/Title"] = f"{context['applicant']} · {context['call_title']}"
+        rendered.docinfo["/Subject"] = receipt.number
+    return save_pdf(rendered), total
 
 
 # --- requests --------------------------------------------------------------------------------------
@@ -344,7 +466,7 @@ def _require(decision) -> None:
 
 
 def request_job(*, actor: Actor, kind: str, fmt: str, call, region, input_hash: str, application=None,
-                receipt=None, organization=None):
+                receipt=None, organization=None, details=None):
     """Reuse the job built (or being built) from the same inputs, else create one and dispatch its
     task after the commit. Audited either way. Call inside a transaction."""
 
@@ -356,7 +478,7 @@ def request_job(*, actor: Actor, kind: str, fmt: str, call, region, input_hash: 
     job = existing or DocumentJob.objects.create(
         kind=kind, fmt=fmt, application=application, receipt=receipt, call=call, region=region,
         province=region.province if region.province_id else region, input_hash=input_hash,
-        requested_by=actor.user,
+        requested_by=actor.user, details=details or {},
     )
     job.created_now = existing is None
     audit_record(actor=actor, action="document.request", obj=job, province=job.province, region=region,
@@ -389,10 +511,16 @@ def latest_packet(actor: Actor, app):
 
 
 def download_name(job) -> str:
-    """The file name offered for a download (the stored name is the portal's)."""
-    if job.kind == DocumentKind.PACKET:
-        base = f"{job.receipt.number if job.receipt_id else job.pk}-{_('Application packet')}"
-    else:
-        base = f"{job.call.title}-{job.region.name}-{_('Summary table')}"
-    base = re.sub(r"[\\/:*?\"<>|\s]+", "-", base).strip("-")
+    """The file name offered for a download (the stored name is the portal's), in the portal's
+    language: 申报材料-<单位>-<受理编号>.pdf, 推荐函-<单位>-<发文字号>.pdf, 汇总表-<地区>-<通知>.xlsx."""
+    with translation.override(settings.LANGUAGE_CODE):
+        if job.kind == DocumentKind.PACKET:
+            unit = job.application.organization.name if job.application_id else ""
+            parts = [_("application-packet"), unit, job.receipt.number if job.receipt_id else str(job.pk)]
+        elif job.kind in (DocumentKind.LETTER, DocumentKind.BUNDLE):
+            parts = [_("recommendation-letter"), (job.details or {}).get("bureau", job.region.name),
+                     (job.details or {}).get("number", str(job.pk))]
+        else:
+            parts = [_("summary-table"), job.region.name, job.call.code]
+    base = "-".join(re.sub(r"[\\/:*?\"<>|\s]+", "_", str(p)).strip("_") for p in parts if p)
     return f"{base}.{job.fmt}"

@@ -15,6 +15,7 @@ lean table) by the document task; requested by the county bureau (``summary_requ
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import re
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -32,6 +34,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from portal.access import Actor
+from portal.constants import RegionLevel
 from submissions.constants import DocumentFormat, DocumentKind, Level
 from submissions.documents.packet import (
     SHANGHAI,
@@ -115,6 +118,7 @@ class Row:
     main_business: str
     score: object  # Decimal | None
     violations: str  # 有 / 无 / ""
+    group: str = ""  # a roll-up's recommending region (county or city)
 
 
 def _declared_violations(app, path) -> str:
@@ -128,12 +132,34 @@ def _declared_violations(app, path) -> str:
     return pgettext("violations", "None") if flag else pgettext("violations", "Some")
 
 
+def _recommended(call, region):
+    """The applications a table lists, and the level whose recommendation and score it shows:
+    a county's own recommendations; a city's roll-up of its counties' recommendations; the
+    province's roll-up of its cities' recommendations."""
+    if region.level == RegionLevel.CITY:
+        level, where = Level.COUNTY, Q(application__region__city=region) | Q(application__region=region)
+    elif region.level == RegionLevel.PROVINCE:
+        level, where = Level.CITY, Q(application__province=region)
+    else:
+        level, where = Level.COUNTY, Q(application__region=region)
+    recommended = Recommendation.objects.filter(where, level=level, is_active=True, application__call=call)
+    return recommended.values("application_id"), level
+
+
+def _group_of(app, region) -> str:
+    """The recommending region of a row of a roll-up: the county (city table) or the city (province)."""
+    if region.level == RegionLevel.CITY:
+        return app.region.name
+    if region.level == RegionLevel.PROVINCE:
+        return (app.region.city or app.region).name
+    return ""
+
+
 def summary_rows(call, county) -> list[Row]:
 
-    recommended = Recommendation.objects.filter(level=Level.COUNTY, is_active=True, application__call=call,
-                                                application__region=county).values("application_id")
-    apps = list(Application.objects.filter(pk__in=recommended).select_related("organization"))
-    scores = dict(Review.objects.filter(application__in=[a.pk for a in apps], level=Level.COUNTY)
+    recommended, level = _recommended(call, county)
+    apps = list(Application.objects.filter(pk__in=recommended).select_related("organization", "region__city"))
+    scores = dict(Review.objects.filter(application__in=[a.pk for a in apps], level=level)
                   .values_list("application_id", "score"))
     path = _violation_path(form_spec(call)) if apps else None
     rows = []
@@ -144,31 +170,50 @@ def summary_rows(call, county) -> list[Row]:
             application_id=app.pk, name=org.name, credit_code=org.credit_code or "",
             industry=str(profile.get("industry") or org.industry or ""),
             main_business=str(profile.get("main_business") or org.main_business or ""),
-            score=scores.get(app.pk), violations=_declared_violations(app, path),
+            score=scores.get(app.pk), violations=_declared_violations(app, path), group=_group_of(app, county),
         ))
-    rows.sort(key=lambda r: (r.score is None, -(r.score or 0), r.name, r.application_id))
+    rows.sort(key=lambda r: (r.group, r.score is None, -(r.score or 0), r.name, r.application_id))
     return rows
 
 
 def summary_content(call, county) -> dict:
+    from submissions.documents.letter import bureau_of, seal_data_uri, seal_of  # noqa: PLC0415 - letter imports this
+
+    seal = seal_of(bureau_of(county))
+    rollup = county.level in (RegionLevel.CITY, RegionLevel.PROVINCE)
     with translation.override(settings.LANGUAGE_CODE):
+        columns = headers()
+        if rollup:
+            columns.insert(1, pgettext("summary table", "Recommending region"))
         return {
             "title": table_title(call),
             "region_label": pgettext("summary table", "Recommending region (seal):"),
             "region": county.full_name,
-            "headers": headers(),
+            "headers": columns,
+            "rollup": rollup,
             "rows": summary_rows(call, county),
             "notes": table_notes(call),
+            "seal": seal_data_uri(seal),
+            "seal_sha256": seal.sha256 if seal else "",
             "generated_at": timezone.localtime(timezone.now(), SHANGHAI).strftime("%Y-%m-%d %H:%M"),
         }
 
 
 def _fingerprint(content: dict, fmt: str) -> str:
-    rows = [[r.application_id, r.name, r.credit_code, r.industry, r.main_business,
+    rows = [[r.application_id, r.group, r.name, r.credit_code, r.industry, r.main_business,
              None if r.score is None else str(r.score), r.violations] for r in content["rows"]]
-    payload = json.dumps([content["title"], content["region"], content["headers"], rows, content["notes"]],
-                         ensure_ascii=False, sort_keys=True)
+    payload = json.dumps([content["title"], content["region"], content["headers"], rows, content["notes"],
+                          content["seal_sha256"]], ensure_ascii=False, sort_keys=True)
     return inputs_hash("county_summary", SUMMARY_LAYOUT, fmt, payload)
+
+
+def _xlsx_seal(ws, data_uri: str) -> None:
+    """The bureau's seal over 推荐地区（盖章） (row 2)."""
+    from openpyxl.drawing.image import Image as SheetImage  # noqa: PLC0415 - only when a seal is placed
+
+    image = SheetImage(io.BytesIO(base64.b64decode(data_uri.split(",", 1)[1])))
+    image.width = image.height = 110
+    ws.add_image(image, "C1")
 
 
 def summary_xlsx(content: dict) -> bytes:
@@ -189,21 +234,29 @@ def summary_xlsx(content: dict) -> bytes:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.border = border
+    code_column = 4 if content["rollup"] else 3
     for n, row in enumerate(content["rows"], start=1):
         values = [n, row.name, row.credit_code, row.industry, row.main_business,
                   float(row.score) if row.score is not None else None, row.violations]
+        if content["rollup"]:
+            values.insert(1, row.group)
         for col, value in enumerate(values, start=1):
             cell = ws.cell(row=3 + n, column=col, value=value)
             cell.border = border
             cell.alignment = Alignment(vertical="center", wrap_text=col in (2, 4, 5))
-            if col == 3:
+            if col == code_column:
                 cell.number_format = "@"  # the credit code is text, never a number
     line = 3 + len(content["rows"]) + 2
     for note in content["notes"]:
         ws.cell(row=line, column=1, value=note)
         ws.merge_cells(start_row=line, start_column=1, end_row=line, end_column=ncols)
         line += 1
-    for col, width in enumerate([6, 34, 22, 16, 30, 12, 40], start=1):
+    widths = [6, 34, 22, 16, 30, 12, 40]
+    if content["rollup"]:
+        widths.insert(1, 14)
+    if content["seal"]:
+        _xlsx_seal(ws, content["seal"])
+    for col, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.row_dimensions[3].height = 48
     ws.freeze_panes = "A4"
@@ -228,19 +281,24 @@ def build_summary(job) -> tuple[bytes, int | None]:
         return summary_pdf(content)
 
 
+SUMMARY_KINDS = {RegionLevel.COUNTY: DocumentKind.COUNTY_SUMMARY, RegionLevel.CITY: DocumentKind.CITY_SUMMARY,
+                 RegionLevel.PROVINCE: DocumentKind.PROVINCE_SUMMARY}
+
+
 @transaction.atomic
 def summary_request(*, actor: Actor, call, fmt: str):
-    """The county bureau has its summary table of `call` built (XLSX or PDF), or reuses the one
-    built from the same rows."""
+    """The bureau has its summary table of `call` built (XLSX or PDF), or reuses the one built from
+    the same rows: a county its recommendations, a city the roll-up of its counties', the province
+    the roll-up of its cities'."""
 
-    if fmt not in DocumentFormat.values:
+    if fmt not in (DocumentFormat.PDF, DocumentFormat.XLSX):
         raise ValidationError(_("Choose XLSX or PDF."))
-    county = actor.region
-    if county is None:
+    region = actor.region
+    if region is None:
         raise PermissionDenied(_("The summary table is made by the county bureau that recommends."))
-    decision = can_request_summary(actor, call, county)
+    decision = can_request_summary(actor, call, region)
     if not decision:
         raise PermissionDenied(decision.reason)
-    content = summary_content(call, county)
-    return request_job(actor=actor, kind=DocumentKind.COUNTY_SUMMARY, fmt=fmt, call=call, region=county,
+    content = summary_content(call, region)
+    return request_job(actor=actor, kind=SUMMARY_KINDS[region.level], fmt=fmt, call=call, region=region,
                        input_hash=_fingerprint(content, fmt), organization=actor.organization)

@@ -4,7 +4,10 @@
 deliveries of the same task race (acks_late redelivers a task whose worker died), the first to
 finish keeps its file and the other discards its own. The file becomes visible (status done) only
 once it is complete. ``requeue_pending_documents`` (beat) re-sends the jobs whose dispatch was lost
-(the broker down at commit time) or whose worker died while building.
+(the broker down at commit time) or whose worker died while building; a worker that starts re-sends
+at once every job left running or pending (``requeue_interrupted``), so a job whose whole worker was
+killed is built again as soon as a worker is back. Every PDF is signed last (``signing``), and
+the task writes its progress (pages done / total) to the job as it goes.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import hashlib
 import logging
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -22,7 +26,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from submissions.constants import DocumentKind, DocumentStatus
+from submissions.constants import DocumentFormat, DocumentKind, DocumentStatus
 from submissions.models import DocumentJob
 from submissions.stored_files import written_files
 
@@ -33,14 +37,52 @@ STALE_RUNNING = dt.timedelta(minutes=15)  # above the task's time limit: a runni
 MAX_ATTEMPTS = 3
 
 
+def _progress(job_id: int):
+    """A callback writing the pages done to the job (at most every 5 % and at the end)."""
+    last = {"done": -1}
+
+    def report(done: int, total: int) -> None:
+        step = max(1, total // 20)
+        if done < total and last["done"] >= 0 and done - last["done"] < step:
+            return
+        last["done"] = done
+        DocumentJob.objects.filter(pk=job_id, status=DocumentStatus.RUNNING).update(
+            progress_done=done, progress_total=total)
+
+    return report
+
+
 def _build(job) -> tuple[bytes, int | None]:
+    progress = _progress(job.pk)
     if job.kind == DocumentKind.PACKET:
         from submissions.documents.packet import build_packet  # noqa: PLC0415 - packet dispatches this task
 
-        return build_packet(job.application, job.receipt)
+        return build_packet(job.application, job.receipt, progress=progress)
+    if job.kind == DocumentKind.BUNDLE:
+        from submissions.documents.bundle import build_bundle  # noqa: PLC0415 - bundle dispatches this task
+
+        return build_bundle(job, progress=progress)
+    if job.kind == DocumentKind.LETTER:
+        from submissions.documents.letter import build_letter  # noqa: PLC0415 - letter dispatches this task
+
+        return build_letter(job)
     from submissions.documents.summary import build_summary  # noqa: PLC0415 - summary dispatches this task
 
     return build_summary(job)
+
+
+def _signed(job, content: bytes) -> bytes:
+    """Every PDF leaves the portal signed (the signature is the last change)."""
+    if job.fmt != DocumentFormat.PDF:
+        return content
+    from submissions.documents.signing import sign_pdf  # noqa: PLC0415 - pyHanko loads only in the worker
+
+    with translation.override(settings.LANGUAGE_CODE):
+        if job.kind == DocumentKind.PACKET and job.receipt_id:
+            reason = _("Application packet, receipt %(number)s") % {"number": job.receipt.number}
+        else:
+            reason = f"{job.get_kind_display()} · {job.region.name} · {job.call.code}"
+        return sign_pdf(content, reason=reason, location=job.region.full_name)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=540, time_limit=600)
@@ -62,6 +104,7 @@ def build_document(job_id: int) -> str:
                                              "receipt", "call__program", "region").get(pk=job_id)
     try:
         content, pages = _build(job)
+        content = _signed(job, content)
     except Exception as exc:  # noqa: BLE001 - any failure (SoftTimeLimitExceeded too) is recorded on the job
         message = " ".join(exc.messages) if isinstance(exc, ValidationError) else f"{type(exc).__name__}: {exc}"
         logger.exception("document job %s failed", job_id)
@@ -84,8 +127,10 @@ def build_document(job_id: int) -> str:
             current.size = len(content)
             current.pages = pages
             current.status = DocumentStatus.DONE
+            current.progress_done = current.progress_total = pages or 1
             current.finished_at = timezone.now()
-            current.save(update_fields=["file", "sha256", "size", "pages", "status", "finished_at"])
+            current.save(update_fields=["file", "sha256", "size", "pages", "status", "finished_at", "progress_done",
+                                         "progress_total"])
     return DocumentStatus.DONE
 
 
@@ -107,3 +152,25 @@ def requeue_pending_documents() -> int:
     for pk in ids:
         build_document.delay(pk)
     return len(ids)
+
+
+def requeue_interrupted() -> int:
+    """Re-send every job left running or pending: called when a worker starts, so the jobs of a
+    worker that was killed (whose messages the broker holds until their visibility timeout) are
+    built again at once. A job another worker is still building may then run twice: the task keeps
+    the first file finished (the stored file and its checksum never change once done)."""
+    ids = list(DocumentJob.objects.filter(status__in=[DocumentStatus.RUNNING, DocumentStatus.PENDING],
+                                          attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True)[:500])
+    for pk in ids:
+        build_document.delay(pk)
+    if ids:
+        logger.warning("re-sent %d interrupted document jobs", len(ids))
+    return len(ids)
+
+
+@worker_ready.connect
+def _requeue_on_worker_ready(sender=None, **kwargs) -> None:
+    try:
+        requeue_interrupted()
+    except Exception:  # noqa: BLE001 - a worker starts even if the database is not reachable yet
+        logger.exception("could not re-send interrupted document jobs")

@@ -5,6 +5,8 @@ did not exist; a file shows only once it is complete."""
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,19 +15,21 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from portal import access
 from programs.policy import calls_visible
 from submissions.constants import DocumentStatus
+from submissions.documents import bundle, seals, signing, summary
 from submissions.documents import packet as packets
-from submissions.documents import summary
 from submissions.policy import (
     application_page_name,
     applications_visible,
+    can_upload_seal,
     can_view_document,
     can_work_review_queue,
+    document_by_fingerprint,
     documents_visible,
 )
 from submissions.templatetags.document_tags import packet_panel_context, summary_panel_context
@@ -37,6 +41,14 @@ def _back(request, default: str):
                                                   require_https=request.is_secure()):
         return redirect(target)
     return redirect(default)
+
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "zip": "application/zip",
+}
 
 
 def visible_job(actor, pk: int):
@@ -54,8 +66,7 @@ def file_response(job) -> FileResponse:
         handle = job.file.open("rb")
     except (FileNotFoundError, OSError, ValueError):
         raise Http404(_("The file is missing from the store.")) from None
-    content_type = "application/pdf" if job.fmt == "pdf" else \
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    content_type = CONTENT_TYPES.get(job.fmt, "application/octet-stream")
     response = FileResponse(handle, content_type=content_type, as_attachment=True,
                             filename=packets.download_name(job))
     response["X-Content-Type-Options"] = "nosniff"
@@ -132,6 +143,23 @@ def packet_panel(request, pk: int):
 
 
 @login_required
+@require_POST
+def bundle_request(request, pk: int):
+    """The ZIP of the batch of a letter (404 for whoever may not read the letter)."""
+    actor = access.actor_of(request)
+    letter = visible_job(actor, pk)
+    try:
+        job = bundle.bundle_request(actor=actor, letter=letter)
+    except (PermissionDenied, ValidationError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        job.refresh_from_db()
+        messages.success(request, _("The ZIP of the batch is ready.") if job.is_done
+                         else _("The ZIP of the batch is being built; this page shows it once it is ready."))
+    return _back(request, reverse("review-queue"))
+
+
+@login_required
 @require_GET
 @vary_on_headers("HX-Request")
 def summary_jobs(request):
@@ -150,3 +178,64 @@ def summary_jobs(request):
 @login_required
 def document_download(request, pk: int):
     return file_response(visible_job(access.actor_of(request), pk))
+
+
+VERIFY_MAX_BYTES = 200 * 1024 * 1024
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request):
+    """The public verification page: a PDF in, whether the portal signed it and it is unaltered out,
+    with what it is (application or batch) and when it was signed."""
+    context = {"checked": False}
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            context["error"] = _("Choose a PDF file to verify.")
+        elif upload.size > VERIFY_MAX_BYTES:
+            context["error"] = _("The file is larger than 200 MB.")
+        else:
+            data = b"".join(upload.chunks())
+            digest = hashlib.sha256(data).hexdigest()
+            result = signing.verify_pdf(data)
+            context.update(checked=True, result=result, sha256=digest, file_name=upload.name,
+                           job=document_by_fingerprint(digest) if result.unaltered else None)
+    return render(request, "submissions/documents/verify.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def seal_page(request):
+    """The bureau head uploads the bureau's seal (PNG with transparency) once."""
+    actor = access.actor_of(request)
+    decision = can_upload_seal(actor)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    if request.method == "POST":
+        upload = request.FILES.get("seal")
+        try:
+            data = upload.read(seals.SEAL_MAX_BYTES + 1) if upload is not None else b""
+            seals.seal_upload(actor=actor, data=data)
+        except (PermissionDenied, ValidationError) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, _("The seal is saved: it is placed on the bureau's letters and summary tables."))
+            return redirect("bureau-seal")
+    seal = seals.BureauSeal.objects.filter(organization=actor.organization).first()
+    return render(request, "submissions/documents/seal.html", {"seal": seal, "bureau": actor.organization})
+
+
+@login_required
+@require_GET
+def seal_image(request):
+    """The bureau's own seal, for its head's page (never public)."""
+    actor = access.actor_of(request)
+    if not can_upload_seal(actor):
+        raise Http404(_("No seal."))
+    seal = seals.BureauSeal.objects.filter(organization=actor.organization).first()
+    if seal is None:
+        raise Http404(_("No seal."))
+    response = FileResponse(seal.image.open("rb"), content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

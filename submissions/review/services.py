@@ -769,6 +769,10 @@ def sign_off_batch(*, actor: Actor, call, applications=None, opinion: str = "") 
         Recommendation.objects.filter(application=app, level=level, is_active=True, signed_off_at__isnull=True).update(
             signed_off_by=actor.user, signed_off_at=now, signed_off_opinion=opinion)
         done.append(app)
+    # the bureau's recommendation letter (推荐函) of the batch, PDF and DOCX, built after the commit
+    from submissions.documents.letter import letters_request  # noqa: PLC0415 - the packet reads review's selectors
+
+    letters_request(actor=actor, call=call, applications=done, level=actor.level)
     return BulkOutcome(done=done)
 
 

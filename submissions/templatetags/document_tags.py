@@ -68,8 +68,10 @@ def packet_panel_context(actor, app, *, next_url: str, csrf_token=None) -> dict:
 def summary_panel_context(actor, calls, selected=None, *, next_url: str, csrf_token=None) -> dict:
     shown = bool(can_work_review_queue(actor))
     can_request = bool(can_make_summary_tables(actor))
-    jobs = list(documents_visible(actor).filter(kind=DocumentKind.COUNTY_SUMMARY)
-                .select_related("call", "region")[:8]) if shown else []
+    jobs = list(documents_visible(actor).filter(kind__in=[DocumentKind.COUNTY_SUMMARY, DocumentKind.CITY_SUMMARY,
+                                                          DocumentKind.PROVINCE_SUMMARY, DocumentKind.LETTER,
+                                                          DocumentKind.BUNDLE])
+                .select_related("call", "region")[:12]) if shown else []
     return {
         "shown": shown and (can_request or jobs),
         "can_request": can_request,

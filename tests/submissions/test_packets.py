@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 
+import pikepdf
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import translation
@@ -92,7 +93,19 @@ def read(job) -> bytes:
         return handle.read()
 
 
-def test_the_packet_binds_cover_contents_form_and_materials_with_a_stamp_on_every_page(
+def outline_of(data: bytes) -> list:
+    """The bookmarks as (title, page number 1.., children) triples."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        index = {page.objgen: n for n, page in enumerate(pdf.pages, start=1)}
+
+        def walk(items):
+            return [(item.title, index[item.destination[0].objgen], walk(item.children)) for item in items]
+
+        with pdf.open_outline() as outline:
+            return walk(outline.root)
+
+
+def test_the_packet_is_bound_cover_contents_categories_materials_spine_with_bookmarks_and_labels(
         world, app, built, artifacts_dir):
     job = built(world.applicant_admin, app)
     data = read(job)
@@ -101,29 +114,58 @@ def test_the_packet_binds_cover_contents_form_and_materials_with_a_stamp_on_ever
     total = len(texts)
     assert job.pages == total and job.size == len(data)
     assert job.sha256 == __import__("hashlib").sha256(data).hexdigest()
-
-    # contents: the parts and where they start, as printed on page 2
-    toc = texts[1]
     with translation.override("zh-hans"):
-        form_title = str(packets._("Application form"))
-    starts = {}
-    for title in (form_title, "申报材料", "证明材料（扫描件）", "现场照片"):
-        line = next(line for line in toc.splitlines() if line.split(" ", 1)[-1].startswith(title))
-        starts[title] = int(line.rsplit(" ", 1)[1])
-    form_start = starts[form_title]
-    assert form_start == 3  # cover, contents, then the form
-    form_pages = starts["申报材料"] - form_start
-    assert form_pages >= 1
-    # page count = cover + contents + form + 3 + 2 PDF pages + 1 page for the PNG
-    assert total == 2 + form_pages + 3 + 2 + 1
-    assert starts["证明材料（扫描件）"] == starts["申报材料"] + 3
-    assert starts["现场照片"] == starts["证明材料（扫描件）"] + 2 == total
-    # the parts start where the contents say
-    assert form_title in texts[form_start - 1].splitlines()[0]
-    assert "MATERIAL-A-P1" in texts[starts["申报材料"] - 1] and "MATERIAL-A-P3" in texts[starts["申报材料"] + 1]
-    assert "MATERIAL-B-P1" in texts[starts["证明材料（扫描件）"] - 1]
-    photo = PdfReader(io.BytesIO(data)).pages[total - 1]
-    assert any(x.get_object().get("/Subtype") == "/Image" for x in photo["/Resources"]["/XObject"].values())
+        names = {key: str(packets._(key)) for key in ("Cover", "Contents", "Application form", "Spine",
+                                                      "Contents of the category")}
+
+    # bookmarks: every section and every material, each pointing at the page where it starts
+    outline = outline_of(data)
+    titles = [title for title, _page, _children in outline]
+    assert titles == [names["Cover"], names["Contents"], names["Application form"], "申报材料",
+                      "证明材料（扫描件）", "现场照片", names["Spine"]]
+    pages = {title: page for title, page, _children in outline}
+    children = {title: kids for title, _page, kids in outline}
+    assert pages[names["Cover"]] == 1 and pages[names["Contents"]] == 2 and pages[names["Application form"]] == 3
+    assert [kid[0] for kid in children["申报材料"]] == [names["Contents of the category"], "申报材料.pdf"]
+    assert [kid[0] for kid in children["证明材料（扫描件）"]] == [names["Contents of the category"], "证明材料.pdf"]
+    assert [kid[0] for kid in children["现场照片"]] == [names["Contents of the category"], "现场照片.png"]
+    material_a = children["申报材料"][1][1]
+    material_b = children["证明材料（扫描件）"][1][1]
+    photo = children["现场照片"][1][1]
+    # each category: its contents page, then its materials
+    assert material_a == pages["申报材料"] + 1 and pages["证明材料（扫描件）"] == material_a + 3
+    assert material_b == pages["证明材料（扫描件）"] + 1 and pages["现场照片"] == material_b + 2
+    assert photo == pages["现场照片"] + 1 and pages[names["Spine"]] == photo + 1 == total
+    assert "MATERIAL-A-P1" in texts[material_a - 1] and "MATERIAL-A-P3" in texts[material_a + 1]
+    assert "MATERIAL-B-P1" in texts[material_b - 1]
+    image_page = PdfReader(io.BytesIO(data)).pages[photo - 1]
+    forms = [x.get_object() for x in image_page["/Resources"]["/XObject"].values()]
+    assert any(x.get("/Subtype") == "/Image" for form in forms for x in
+               [y.get_object() for y in form["/Resources"]["/XObject"].values()])
+
+    # the master contents and the category contents print the same pages as the bookmarks
+    def printed(page_text, title):
+        line = next(line for line in page_text.splitlines() if title in line)
+        return int(line.rsplit(" ", 1)[1])
+
+    assert printed(texts[1], names["Application form"]) == 3
+    assert printed(texts[1], "申报材料.pdf") == material_a and printed(texts[1], "证明材料.pdf") == material_b
+    assert printed(texts[1], names["Spine"]) == total
+    assert printed(texts[pages["证明材料（扫描件）"] - 1], "证明材料.pdf") == material_b
+    assert names["Contents of the category"] in texts[pages["现场照片"] - 1]
+
+    # continuous page labels 1 … M, every page A4 (portrait)
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        nums = pdf.Root.PageLabels.Nums
+        assert len(nums) == 2 and int(nums[0]) == 0 and nums[1].S == "/D" and int(nums[1].get("/St", 1)) == 1
+        for page in pdf.pages:
+            width, height = float(page.mediabox[2]) - float(page.mediabox[0]), \
+                float(page.mediabox[3]) - float(page.mediabox[1])
+            assert abs(min(width, height) - 595.28) < 1 and abs(max(width, height) - 841.89) < 1, (width, height)
+
+    # the spine: applicant, program, year
+    spine = texts[-1].replace("\n", "")
+    assert "".join(RARE_NAME.split()) in spine and app.call.program.name in spine and str(app.call.year) in spine
 
     # the cover: call, applicant (with its rare character), code, region, receipt, fingerprint
     cover = texts[0]
@@ -135,14 +177,9 @@ def test_the_packet_binds_cover_contents_form_and_materials_with_a_stamp_on_ever
     with translation.override("zh-hans"):
         for n, text in enumerate(texts, start=1):
             assert packets.stamp_text(receipt.number, n, total) in text, (n, text[-120:])
-    def numbers(text):
-        return re.findall(rf"(?<!\d)(\d+) / {total}(?!\d)", text)
-
-    assert numbers(texts[0]) == ["1"] and numbers(texts[1]) == ["2"]
-    assert numbers(texts[-1]) == [str(total)] and numbers(texts[-2]) == [str(total - 1)]
 
     # the form as submitted: labels from the call's form, figures, self-score, declarations
-    form_text = "".join(texts[form_start - 1:form_start - 1 + form_pages])
+    form_text = "".join(texts[2:pages["申报材料"] - 1])
     assert "主营业务" in form_text and "数控机床" in form_text and "10000" in form_text
     assert str(app.self_score) in form_text and "申请受理截止日期前两年内" in form_text
 
@@ -154,14 +191,43 @@ def test_the_packet_binds_cover_contents_form_and_materials_with_a_stamp_on_ever
             fonts.add(str(font.get_object()["/BaseFont"]))
     assert any("CJK" in f for f in fonts), fonts
 
-    # look at it: the cover and the contents as PNG
+    # look at it
     pdftoppm = shutil.which("pdftoppm")
     assert pdftoppm, "poppler-utils (pdftoppm) is installed by `make install`"
     target = f"{artifacts_dir}/40-packet"
     with open(f"{target}.pdf", "wb") as out:
         out.write(data)
-    subprocess.run([pdftoppm, "-png", "-r", "60", "-f", "1", "-l", "3", f"{target}.pdf", target], check=True,
-                   timeout=60)
+    subprocess.run([pdftoppm, "-png", "-r", "40", f"{target}.pdf", target], check=True, timeout=60)
+
+
+def test_landscape_and_odd_sized_material_pages_are_bound_on_a4_readable(world, call, media, time_machine, built):
+    time_machine.move_to(DEADLINE, tick=False)
+    application = ready(world.applicant_admin, call)
+    wide = pikepdf.new()
+    wide.add_blank_page(page_size=(842, 595))  # A4 landscape
+    wide.add_blank_page(page_size=(612, 792))  # US letter
+    turned = wide.add_blank_page(page_size=(595, 842))
+    turned.obj["/Rotate"] = 90  # a portrait page shown turned: landscape
+    for page, label in zip(wide.pages, ("WIDE", "LETTER", "TURNED"), strict=True):
+        font = wide.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                                                     BaseFont=pikepdf.Name.Helvetica))
+        page.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+        page.contents_add(wide.make_stream(f"BT /F1 24 Tf 100 300 Td ({label}) Tj ET".encode()))
+    out = io.BytesIO()
+    wide.save(out)
+    attach(world.applicant_admin, application, "evidence", out.getvalue(), "横版.pdf")
+    services.application_submit(actor=actor(world.applicant_admin), application=application, now=DEADLINE)
+    data = read(built(world.applicant_admin, application))
+    texts = page_texts(data)
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        shapes = {}
+        for page, text in zip(pdf.pages, texts, strict=True):
+            for label in ("WIDE", "LETTER", "TURNED"):
+                if label in text:
+                    box = [float(v) for v in page.mediabox]
+                    shapes[label] = (round(box[2] - box[0]), round(box[3] - box[1]), int(page.obj.get("/Rotate", 0)))
+    # landscape pages on A4 landscape (not shrunk onto a portrait page), the rest on A4 portrait
+    assert shapes == {"WIDE": (842, 595, 0), "LETTER": (595, 842, 0), "TURNED": (842, 595, 0)}, shapes
 
 
 def test_a_request_is_audited_reuses_the_built_job_and_a_new_receipt_builds_anew(world, app, built):
@@ -299,28 +365,6 @@ def test_a_packet_whose_material_is_missing_fails_with_the_reason(world, app, ea
     assert job.status == DocumentStatus.FAILED and "证明材料.pdf" in job.error and not job.file
     # a failed job is not reused: the next request tries again
     assert packets.packet_request(actor=actor(world.applicant_admin), application=app).pk != job.pk
-
-
-def test_the_stamp_sits_at_the_bottom_of_turned_pages():
-    import pikepdf
-
-    stamps = pikepdf.open(io.BytesIO(packets.pdf_of(packets.render_pdf(
-        '<html><style>@page { size: A4; @bottom-center { content: "STAMP-" counter(page) } }'
-        '.b { break-before: page; height: 1pt }</style><body><div></div>'
-        + '<div class="b"></div>' * 3 + "</body></html>"))))
-    pdf = pikepdf.new()
-    for rotate in (0, 90, 180, 270):
-        pdf.add_blank_page(page_size=(400, 600))
-        if rotate:
-            pdf.pages[-1].obj["/Rotate"] = rotate
-        packets.overlay_stamp(pdf, pdf.pages[-1], stamps.pages[len(pdf.pages) - 1])
-    s0, s90 = 400 / packets.STAMP_WIDTH, 600 / packets.STAMP_WIDTH
-    assert packets._placement(pdf.pages[0]) == (s0, 0, 0, s0, 0, 0)
-    assert packets._placement(pdf.pages[1]) == (0, s90, -s90, 0, 400, 0)  # shown bottom = the right edge
-    assert packets._placement(pdf.pages[2]) == (-s0, 0, 0, -s0, 400, 600)
-    assert packets._placement(pdf.pages[3]) == (0, -s90, s90, 0, 0, 600)
-    texts = page_texts(packets.save_pdf(pdf))
-    assert [t.strip() for t in texts] == ["STAMP-1", "STAMP-2", "STAMP-3", "STAMP-4"]
 
 
 @needs_worker

@@ -152,15 +152,49 @@ def test_only_the_county_its_city_and_its_province_read_the_table(world, call, r
         assert job.pk not in [row["id"] for row in api.get("/api/documents/").json()["results"]]
 
 
-def test_only_a_county_bureau_makes_its_table(world, call, rows, client_for, api_for, media, eager_tasks):
-    for user in (world.city_reviewer, world.province_officer, world.applicant_admin):
+def test_applicants_make_no_table_and_a_bad_format_is_refused(world, call, rows, client_for, api_for, media,
+                                                              eager_tasks):
+    for user in (world.applicant_admin, world.other_applicant):
         response = api_for(user).post("/api/documents/summaries/", {"call": call.code, "format": "pdf"},
                                       format="json")
-        assert response.status_code == 403, (user, response.content)
+        assert response.status_code in (403, 404), (user, response.content)
     bad = api_for(world.county_reviewer).post("/api/documents/summaries/", {"call": call.code, "format": "doc"},
                                               format="json")
     assert bad.status_code == 400
-    assert DocumentJob.objects.count() == 0
+    assert DocumentJob.objects.exclude(kind="letter").count() == 0  # the sign-off's letters only
+
+
+def test_the_city_rolls_up_its_counties_and_the_province_its_cities(world, call, rows, build, client_for):
+    from submissions.constants import DocumentKind
+
+    city = build(world.city_reviewer, call, "xlsx")
+    assert city.kind == DocumentKind.CITY_SUMMARY and city.region == world.ganzhou
+    with city.file.open("rb") as handle:
+        sheet = load_workbook(io.BytesIO(handle.read())).active
+    table = [[c for c in row] for row in sheet.iter_rows(min_row=4, values_only=True) if row[2]]
+    assert sheet.cell(row=3, column=2).value == "推荐地区"
+    # every county's recommendations, grouped by county, best score first within each
+    assert [(r[1], r[2]) for r in table] == [("南康区", "南康企业"), ("章贡区", "章贡甲企业"), ("章贡区", "章贡乙企业")]
+    assert "章贡未推荐企业" not in [r[2] for r in table]
+    pdf = build(world.city_reviewer, call, "pdf")
+    with pdf.file.open("rb") as handle:
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(handle.read())).pages)
+    assert "推荐地区" in text and "南康企业" in text and "章贡乙企业" in text
+
+    # the province: its cities' recommendations (only what a city recommended)
+    app = rows[0]
+    app.refresh_from_db()
+    review.application_recommend(actor=actor(world.city_reviewer), application=app, opinion="市级推荐", score="88")
+    province = build(world.province_officer, call, "xlsx")
+    assert province.kind == DocumentKind.PROVINCE_SUMMARY
+    with province.file.open("rb") as handle:
+        sheet = load_workbook(io.BytesIO(handle.read())).active
+    table = [row for row in sheet.iter_rows(min_row=4, values_only=True) if row[2]]
+    assert [(r[1], r[2], r[6]) for r in table] == [("赣州市", "章贡甲企业", 88)]
+    # the city reads the province's table? no: it belongs to the province
+    assert client_for(world.city_reviewer).get(f"/documents/{province.pk}/download/").status_code == 404
+    assert client_for(world.county_reviewer).get(f"/documents/{city.pk}/download/").status_code == 404
+    assert client_for(world.province_officer).get(f"/documents/{city.pk}/download/").status_code == 200
 
 
 def test_the_queue_page_offers_the_table_and_the_api_builds_it(world, call, rows, client_for, api_for, media,
@@ -171,12 +205,12 @@ def test_the_queue_page_offers_the_table_and_the_api_builds_it(world, call, rows
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/review/summary-tables/", {"call": call.pk, "fmt": "xlsx"})
     assert response.status_code == 302
-    job = DocumentJob.objects.get()
+    job = DocumentJob.objects.get(kind="county_summary")
     page = client.get(response["Location"]).content.decode()
     assert f'href="/documents/{job.pk}/download/"' in page
-    # the city sees the county's tables (read only)
+    # the city sees the county's tables (read only) and makes its own roll-up
     city = client_for(world.city_reviewer).get("/review/").content.decode()
-    assert f'href="/documents/{job.pk}/download/"' in city and 'name="fmt"' not in city
+    assert f'href="/documents/{job.pk}/download/"' in city and 'name="fmt"' in city
     with django_capture_on_commit_callbacks(execute=True):
         created = api_for(world.county_head).post("/api/documents/summaries/", {"call": call.code, "format": "pdf"},
                                                   format="json")
