@@ -115,12 +115,12 @@ class CallMainForm(forms.Form):
 
 
 class StageForm(forms.Form):
-    level = forms.ChoiceField(label=_label(Stage, "level"), choices=StageLevel.choices)
+    level = forms.ChoiceField(label=_label(Stage, "level"), choices=StageLevel.choices, initial=StageLevel.APPLICANT)
     name = forms.CharField(label=_label(Stage, "name"), max_length=200)
     region = forms.ChoiceField(label=_label(Stage, "region"), required=False,
                                widget=forms.Select(attrs=REGION_PICKER))
     deadline_kind = forms.ChoiceField(label=_label(Stage, "deadline_kind"), choices=DeadlineKind.choices,
-                                      widget=forms.Select(attrs={"class": "deadline-kind"}))
+                                      initial=DeadlineKind.ABSOLUTE, widget=forms.Select(attrs={"class": "deadline-kind"}))
     deadline = forms.DateTimeField(label=_("Deadline (date and time)"), required=False, widget=DATETIME,
                                    help_text=_("Beijing time; a date alone means the end of that day."))
     relative_working_days = forms.IntegerField(label=_label(Stage, "relative_working_days"), required=False,
@@ -152,10 +152,10 @@ class StageForm(forms.Form):
 
 
 class QuotaForm(forms.Form):
-    scope = forms.ChoiceField(label=_label(Quota, "scope"), choices=QuotaScope.choices)
+    scope = forms.ChoiceField(label=_label(Quota, "scope"), choices=QuotaScope.choices, initial=QuotaScope.PER_CITY)
     region = forms.ChoiceField(label=_label(Quota, "region"), required=False,
                                widget=forms.Select(attrs=REGION_PICKER))
-    rule = forms.ChoiceField(label=_label(Quota, "rule"), choices=QuotaRule.choices,
+    rule = forms.ChoiceField(label=_label(Quota, "rule"), choices=QuotaRule.choices, initial=QuotaRule.FIXED,
                              widget=forms.Select(attrs={"class": "quota-rule"}))
     limit = forms.IntegerField(label=_label(Quota, "limit"), required=False, min_value=0, max_value=1000,
                                help_text=_("Empty on a conditional quota: no limit without the attribute."))
@@ -183,7 +183,8 @@ class QuotaForm(forms.Form):
 
 class ConditionForm(forms.Form):
     code = forms.SlugField(label=_("Code"), max_length=64)
-    kind = forms.ChoiceField(label=_label(EligibilityCondition, "kind"), choices=ConditionKind.choices)
+    kind = forms.ChoiceField(label=_label(EligibilityCondition, "kind"), choices=ConditionKind.choices,
+                             initial=ConditionKind.QUALITATIVE)
     text = forms.CharField(label=_label(EligibilityCondition, "text"), widget=forms.Textarea(attrs={"rows": 2}))
     input_key = forms.CharField(label=_label(EligibilityCondition, "input_key"), max_length=64, required=False,
                                 help_text=_("The figure compared, e.g. rd_expenditure (万元)."))

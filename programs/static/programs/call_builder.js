@@ -50,7 +50,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.getElementById("call-builder");
-    if (!form) { return; }
+    if (!form) { pickers(document); return; }
     form.querySelectorAll(".builder-row").forEach(prepare);
     pickers(form.querySelector("#part-call") || form);
     form.addEventListener("change", function (event) {
