@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/logout/", views.PortalLogoutView.as_view(), name="logout"),
     path("accounts/switch-role/", views.switch_role, name="switch-role"),
     path("organizations/", views.organization_list, name="organization-list"),
+    path("organizations/import/", views.organization_import, name="organization-import"),
     path("organizations/<int:pk>/", views.organization_detail, name="organization-detail"),
     path("organizations/<int:pk>/edit/", views.organization_edit, name="organization-edit"),
     path("i18n/", include("django.conf.urls.i18n")),
