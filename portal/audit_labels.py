@@ -17,6 +17,7 @@ LABELS: dict[str, object] = {
     "organization.approve": _("Account approved"),
     "organization.reject": _("Account refused"),
     "organization.update": _("Organization profile changed"),
+    "organization.import": _("Organization imported from a table"),
     "membership.invite": _("Colleague invited"),
     "membership.switch": _("Role switched"),
     "credit_code_exception.record": _("Credit-code exception recorded"),

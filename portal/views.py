@@ -8,13 +8,15 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.http import require_POST
 
-from . import access
+from . import access, imports
 from .forms import OrganizationProfileForm
+from .import_views import import_page
 from .services import audit_record, membership_switch
 
 
@@ -62,7 +64,8 @@ def organization_list(request):
     if q:
         qs = qs.filter(name__icontains=q) | qs.filter(credit_code__iexact=q)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "portal/organization_list.html", {"page": page, "q": q})
+    return render(request, "portal/organization_list.html", {"page": page, "q": q,
+                                                               "can_import": access.can_import_organizations(actor)})
 
 
 def _get_org_or_404(actor, pk):
@@ -116,3 +119,20 @@ def not_found_view(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": _("Not found.")}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+@login_required
+def organization_import(request):
+    """Organizations from an XLSX table (name, credit code, region code, kind): checked row by row,
+    stored all or none."""
+    actor = request.actor
+    decision = access.can_import_organizations(actor)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    return import_page(
+        request, key="organizations", template="portal/organization_import.html", context={},
+        check=lambda content: imports.organizations_import_check(actor=actor, content=content),
+        store=lambda content: imports.organizations_import(actor=actor, content=content),
+        done=lambda created: reverse("organization-list"),
+        success=lambda created: _("%(n)d organizations were stored.") % {"n": len(created)},
+    )

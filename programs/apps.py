@@ -15,6 +15,8 @@ class ProgramsConfig(AppConfig):
             "call.close": _("Call closed"),
             "call.update": _("Call changed"),
             "call.upload": _("Call loaded from a notice file"),
+            "call.create": _("Call created in forms"),
+            "call.edit_draft": _("Draft call changed in forms"),
             "stage.set_event_date": _("Event date of a stage set"),
             "stage.extend": _("Stage deadline extended"),
             "quota.exception": _("Quota exception granted"),

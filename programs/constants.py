@@ -52,3 +52,16 @@ class Comparator(models.TextChoices):
     GT = ">", ">"
     LTE = "<=", "≤"
     LT = "<", "<"
+
+
+class MaterialType(models.TextChoices):
+    """The file types a material slot may accept (the upload check reads the content)."""
+
+    PDF = "pdf", "PDF"
+    JPEG = "jpeg", "JPEG"
+    PNG = "png", "PNG"
+    XLSX = "xlsx", _("Excel (.xlsx)")
+    DOCX = "docx", _("Word (.docx)")
+    XLS = "xls", _("Excel 97-2003 (.xls)")
+    DOC = "doc", _("Word 97-2003 (.doc)")
+    MP4 = "mp4", _("MP4 video")

@@ -76,6 +76,7 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from portal.constants import APPLICANT_KINDS, RegionLevel
 from portal.models import Region
@@ -125,12 +126,25 @@ class FixtureError(ValueError):
         self.path = str(path)
         self.call = call
         self.where = where
+        # what a form shows beside a field: the section and row ("stages", "0") and the field named
+        # at the head of the message ("deadline: ...")
+        self.section, self.key = _split_where(where)
+        head, sep, rest = message.partition(": ")
+        self.field = head if sep and head.replace("_", "").isalnum() and head.isascii() else None
+        self.detail = rest if self.field else message
         parts = [self.path]
         if call:
             parts.append(f"call {call!r}")
         if where:
             parts.append(where)
         super().__init__(": ".join(parts) + ": " + message)
+
+
+def _split_where(where: str | None) -> tuple[str | None, str | None]:
+    if not where or "[" not in where or not where.endswith("]"):
+        return None, None
+    section, _sep, key = where[:-1].partition("[")
+    return section, key
 
 
 @dataclass
@@ -454,6 +468,89 @@ def load_calls(path_or_dir: Path | str | Iterable[Path | str]) -> LoadReport:
     return report
 
 
+def load_call_row(row: Any, *, source: str = "form") -> CallResult:
+    """Create or update one call from a mapping in the notice-file format (a form or an upload
+    builds it, `call_to_row` exports it): the same reading and checks as `load_calls`. The caller
+    holds the transaction."""
+    path = Path(source)
+    label = str(row.get("code") or "") if isinstance(row, dict) else ""
+    row = _check_keys(path, row, CALL_FIELDS, call=label or None, where=None)
+    if not label:
+        raise FixtureError(path, "code: a code is required.")
+    return _load_call(path, row, label, _Regions())
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _region_code(region) -> str | None:
+    return region.code if region is not None else None
+
+
+def call_to_row(call: Call) -> dict:
+    """The call as a mapping in the notice-file format (the inverse of `load_call_row`)."""
+    return {
+        "code": call.code,
+        "province": call.province.code,
+        "issuing_region": _region_code(call.issuing_region),
+        "program": call.program.code,
+        "kind": call.kind,
+        "year": call.year,
+        "batch": call.batch,
+        "title": call.title,
+        "document_number": call.document_number,
+        "issuer": call.issuer,
+        "issued_on": _iso(call.issued_on),
+        "status": call.status,
+        "blind_review": call.blind_review,
+        "rubric_code": call.rubric_code,
+        "source": call.source,
+        "notice_text": call.notice_text,
+        "commitment_text": call.commitment_text,
+        "stages": [
+            {
+                "order": s.order, "level": s.level, "region": _region_code(s.region), "name": s.name,
+                "description": s.description, "deadline_kind": s.deadline_kind,
+                "deadline": _iso(s.deadline_at) if s.deadline_kind == DeadlineKind.ABSOLUTE else None,
+                "relative_working_days": s.relative_working_days, "event_name": s.event_name,
+                "event_date": _iso(s.event_date), "source_text": s.source_text,
+            }
+            for s in call.stages.select_related("region").order_by("order", "id")
+        ],
+        "quotas": [
+            {
+                "scope": q.scope, "region": _region_code(q.region), "rule": q.rule, "limit": q.limit,
+                "condition_attribute": q.condition_attribute, "limit_if_true": q.limit_if_true,
+                "in_principle": q.in_principle, "source_text": q.source_text,
+            }
+            for q in call.quotas.select_related("region").order_by("id")
+        ],
+        "conditions": [
+            {
+                "order": c.order, "code": c.code, "kind": c.kind, "text": c.text, "input_key": c.input_key,
+                "denominator_key": c.denominator_key, "comparator": c.comparator,
+                "threshold": format(c.threshold.normalize(), "f") if c.threshold is not None else None, "unit": c.unit,
+                "is_hard": c.is_hard, "exempt_if": c.exempt_if,
+            }
+            for c in call.conditions.order_by("order", "id")
+        ],
+        "materials": [
+            {
+                "order": m.order, "code": m.code, "name": m.name, "description": m.description,
+                "allowed_types": list(m.allowed_types or []), "max_size_mb": m.max_size_mb,
+                "is_required": m.is_required, "copies": m.copies,
+            }
+            for m in call.materials.order_by("order", "id")
+        ],
+        "contacts": [
+            {"order": c.order, "department": c.department, "name": c.name, "phone": c.phone, "email": c.email,
+             "address": c.address}
+            for c in call.contacts.order_by("order", "id")
+        ],
+    }
+
+
 def _load_call(path: Path, row: dict, code: str, regions: _Regions) -> CallResult:
     def bad(exc: _BadValue, where: str | None = None):
         prefix = f"{where}." if where else ""
@@ -575,33 +672,36 @@ def _load_stages(path, call, code, items, regions) -> tuple[bool, int]:
         except _BadValue as exc:
             raise FixtureError(path, f"{exc.field_name}: {exc}", call=code, where=where) from None
         if order in orders:
-            raise FixtureError(path, f"order: {order} is used by two stages.", call=code, where=where)
+            raise FixtureError(path, "order: " + _("%(n)s is used by two stages.") % {"n": order}, call=code, where=where)
         orders.append(order)
         kind = _text(row.get("deadline_kind"))
         if region is not None and region.province_id != call.province_id:
             raise FixtureError(
-                path, f"region: region {region.code} ({region.name}) is not in the call's province.",
+                path, "region: " + _("%(region)s is not in the call's province.") % {"region": region.name},
                 call=code, where=where,
             )
         if kind == DeadlineKind.ROLLING and (deadline or days or event_date):
             raise FixtureError(
-                path, "deadline: a rolling stage has no deadline, working days or event date.", call=code, where=where
+                path, "deadline: " + _("A rolling stage has no deadline, working days or event date."),
+                call=code, where=where
             )
         if kind == DeadlineKind.RELATIVE:
             if deadline is not None:
                 raise FixtureError(
-                    path, "deadline: a relative deadline is computed from event_date and relative_working_days.",
+                    path, "deadline: " + _("A deadline counted from an event is computed from the event's date "
+                                          "and the number of working days; leave the date and time empty."),
                     call=code, where=where,
                 )
             if not _text(row.get("event_name")):
-                raise FixtureError(path, "event_name: a relative deadline needs the event it counts from.",
+                raise FixtureError(path, "event_name: " + _("Name the event the working days count from."),
                                    call=code, where=where)
             if event_date is not None and days:
                 calendar = calendar or WorkdayCalendar()
                 deadline = end_of_day(calendar.add_working_days(event_date, days).date)
         elif days or event_date or _text(row.get("event_name")):
             raise FixtureError(
-                path, "relative_working_days: only a relative stage counts working days after an event.",
+                path, "relative_working_days: " + _("Only a stage counted from an event takes working days, an "
+                                                    "event and its date."),
                 call=code, where=where,
             )
         values = {
@@ -622,7 +722,7 @@ def _load_stages(path, call, code, items, regions) -> tuple[bool, int]:
         changed |= _save_child(
             path, instance or Stage(), values, call_code=code, where=where, created=instance is None
         )
-    _, deleted = _sync(existing, orders)
+    _stale, deleted = _sync(existing, orders)
     return changed or deleted, len(items)
 
 
@@ -642,15 +742,16 @@ def _load_quotas(path, call, code, items, regions) -> tuple[bool, int]:
         rule = _text(row.get("rule")) or QuotaRule.FIXED
         attribute = _text(row.get("condition_attribute"))
         if rule == QuotaRule.FIXED and limit is None:
-            raise FixtureError(path, "limit: a fixed quota needs a limit.", call=code, where=where)
+            raise FixtureError(path, "limit: " + _("A fixed quota needs its number."), call=code, where=where)
         if rule == QuotaRule.CONDITIONAL and not attribute:
             raise FixtureError(
-                path, "condition_attribute: a conditional quota needs the region attribute it depends on.",
+                path, "condition_attribute: " + _("A conditional quota needs the attribute of the region it "
+                                                  "depends on."),
                 call=code, where=where,
             )
         if region is not None and region.province_id != call.province_id:
             raise FixtureError(
-                path, f"region: region {region.code} ({region.name}) is not in the call's province.",
+                path, "region: " + _("%(region)s is not in the call's province.") % {"region": region.name},
                 call=code, where=where,
             )
         values = {
@@ -668,7 +769,7 @@ def _load_quotas(path, call, code, items, regions) -> tuple[bool, int]:
         changed |= _save_child(
             path, instance or Quota(), values, call_code=code, where=where, created=instance is None
         )
-    _, deleted = _sync(existing, list(range(len(items))))
+    _stale, deleted = _sync(existing, list(range(len(items))))
     return changed or deleted, len(items)
 
 
@@ -681,10 +782,10 @@ def _load_conditions(path, call, code, items, regions) -> tuple[bool, int]:
         row = _check_keys(path, raw, CONDITION_FIELDS, call=code, where=where)
         cond_code = _text(row.get("code")).strip()
         if not cond_code:
-            raise FixtureError(path, "code: a condition code is required.", call=code, where=where)
+            raise FixtureError(path, "code: " + _("Give the condition a short code."), call=code, where=where)
         where = f"conditions[{cond_code}]"
         if cond_code in codes:
-            raise FixtureError(path, "code: listed twice.", call=code, where=where)
+            raise FixtureError(path, "code: " + _("This code is used twice."), call=code, where=where)
         codes.append(cond_code)
         try:
             order = _int("order", row.get("order")) if row.get("order") is not None else index + 1
@@ -705,7 +806,9 @@ def _load_conditions(path, call, code, items, regions) -> tuple[bool, int]:
                 missing.append("denominator_key")
             if missing:
                 raise FixtureError(
-                    path, f"{missing[0]}: a {kind} condition needs {', '.join(missing)}.", call=code, where=where
+                    path, f"{missing[0]}: " + _("A condition with a number needs the figure, the comparator and "
+                                                "the threshold (a ratio also the figure it is divided by)."),
+                    call=code, where=where,
                 )
         values = {
             "call": call,
@@ -725,7 +828,7 @@ def _load_conditions(path, call, code, items, regions) -> tuple[bool, int]:
         changed |= _save_child(
             path, instance or EligibilityCondition(), values, call_code=code, where=where, created=instance is None
         )
-    _, deleted = _sync(existing, codes)
+    _stale, deleted = _sync(existing, codes)
     return changed or deleted, len(items)
 
 
@@ -739,10 +842,10 @@ def _load_materials(path, call, code, items, regions) -> tuple[bool, int]:
         row = _check_keys(path, raw, MATERIAL_FIELDS, call=code, where=where)
         mat_code = _text(row.get("code")).strip()
         if not mat_code:
-            raise FixtureError(path, "code: a material code is required.", call=code, where=where)
+            raise FixtureError(path, "code: " + _("Give the material a short code."), call=code, where=where)
         where = f"materials[{mat_code}]"
         if mat_code in codes:
-            raise FixtureError(path, "code: listed twice.", call=code, where=where)
+            raise FixtureError(path, "code: " + _("This code is used twice."), call=code, where=where)
         codes.append(mat_code)
         try:
             order = _int("order", row.get("order")) if row.get("order") is not None else index + 1
@@ -766,7 +869,7 @@ def _load_materials(path, call, code, items, regions) -> tuple[bool, int]:
         changed |= _save_child(
             path, instance or RequiredMaterial(), values, call_code=code, where=where, created=instance is None
         )
-    _, deleted = _sync(existing, codes)
+    _stale, deleted = _sync(existing, codes)
     return changed or deleted, len(items)
 
 
@@ -802,7 +905,7 @@ def _load_contacts(path, call, code, items, regions) -> tuple[bool, int]:
         changed |= _save_child(
             path, instance or Contact(), values, call_code=code, where=where, created=instance is None
         )
-    _, deleted = _sync(existing, list(range(len(items))))
+    _stale, deleted = _sync(existing, list(range(len(items))))
     return changed or deleted, len(items)
 
 

@@ -58,6 +58,17 @@ def can_change_call(actor: Actor, call) -> Decision:
     return ALLOW
 
 
+def can_edit_call_draft(actor: Actor, call) -> Decision:
+    """May the actor change everything of the call (stages, quotas, conditions, materials)? Only
+    while it is a draft; a published call takes corrections of its texts and extensions."""
+    decision = can_change_call(actor, call)
+    if not decision:
+        return decision
+    if call.status != CallStatus.DRAFT:
+        return deny(_("The call is published: only its texts can be corrected and its deadlines extended."))
+    return ALLOW
+
+
 def can_create_call(actor: Actor, province: Region) -> Decision:
     if actor.is_operator:
         return ALLOW

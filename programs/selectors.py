@@ -16,7 +16,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from portal.access import Actor
-from programs.policy import calls_visible
+from portal.models import Organization
+from programs.policy import call_kind_decision, call_place_decision, calls_visible
 
 from .constants import CallStatus, StageLevel
 from .deadlines import Deadline, DeadlineBook, stages_prefetch
@@ -147,3 +148,32 @@ def upcoming_deadlines(actor: Actor, *, levels: Iterable[str] | None = None, now
     rows.sort(key=lambda row: (row.at, row.call.code))
     return rows[:limit]
 
+
+
+@dataclass(frozen=True)
+class ApplicantPreview:
+    """What an applicant organization of one region and kind sees of a call (the officer's preview)."""
+
+    region: object
+    filing: Deadline
+    refusals: list  # why such an organization could not apply (place, kind), empty if it can
+    quota_lines: list  # the quotas that bind its county and its city, with their numbers
+    conditions: list
+    materials: list
+
+
+def preview_as_applicant(call: Call, *, region, kind: str) -> ApplicantPreview:
+    """The call as an organization of `kind` registered in `region` (a county) would see it: the
+    deadline resolver and the access rules answer as they do for a real applicant."""
+    org = Organization(name="", kind=kind, region=region)
+    refusals = [d.reason for d in (call_place_decision(org, call), call_kind_decision(org, call)) if not d]
+    book = DeadlineBook.of_calls([call])
+    filing = book.resolve(call.pk, StageLevel.APPLICANT, region)
+    quota_lines = []
+    for quota in call.quotas.select_related("region", "call"):
+        for level_region in (region, region.parent):
+            if level_region is not None and quota.applies_to(level_region):
+                quota_lines.append({"region": level_region, "text": quota.describe(),
+                                    "limit": quota.limit_for(level_region)})
+    return ApplicantPreview(region=region, filing=filing, refusals=refusals, quota_lines=quota_lines,
+                            conditions=list(call.conditions.all()), materials=list(call.materials.all()))

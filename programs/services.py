@@ -5,7 +5,6 @@ A call's status changes only through programs.workflow (draft → published → 
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,11 +16,11 @@ from django.utils.translation import gettext as _
 from portal.access import Actor
 from portal.models import Region
 from portal.services import audit_record
-from programs.policy import can_change_call, can_create_call
+from programs.policy import can_change_call, can_create_call, can_edit_call_draft
 
 from . import workflow
 from .constants import CallStatus, DeadlineKind
-from .loaders import FixtureError, load_calls
+from .loaders import FixtureError, call_to_row, load_call_row
 from .models import Call, Stage
 from .workdays import WorkdayCalendar, end_of_day
 
@@ -145,17 +144,86 @@ def calls_from_file(*, actor: Actor, content: bytes) -> UploadedCalls:
         row.pop("published_at", None)
         codes.append(code)
     existing_codes = set(Call.objects.filter(code__in=codes).values_list("code", flat=True))
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "calls.yaml"
-        path.write_text(yaml.safe_dump({"calls": rows}, allow_unicode=True, sort_keys=False), encoding="utf-8")
-        try:
-            with transaction.atomic():
-                report = load_calls(path)
-                for result in report.calls:
-                    call = Call.objects.select_related("province").get(code=result.code)
-                    audit_record(actor=actor, action="call.upload", obj=call, province=call.province,
-                                 data={"result": result.action, "counts": result.counts})
-        except FixtureError as exc:
-            detail = str(exc).replace(f"{path}: ", "")
-            raise ValidationError(_("The file cannot be loaded: %(detail)s") % {"detail": detail}) from None
+    try:
+        with transaction.atomic():
+            for row in rows:
+                result = load_call_row(row, source="file")
+                call = Call.objects.select_related("province").get(code=result.code)
+                audit_record(actor=actor, action="call.upload", obj=call, province=call.province,
+                             data={"result": result.action, "counts": result.counts})
+    except FixtureError as exc:
+        detail = str(exc).replace("file: ", "", 1)
+        raise ValidationError(_("The file cannot be loaded: %(detail)s") % {"detail": detail}) from None
     return UploadedCalls(codes=codes, created=[c for c in codes if c not in existing_codes])
+
+
+# --- a call built in forms ------------------------------------------------------------------------
+
+
+class CallRowError(ValidationError):
+    """A call's data refused by the notice-file loader, with where it is: `section` (stages,
+    quotas, conditions, materials, contacts; None for the call itself), `key` (the row's position
+    or code) and `field`, so that a form shows the message beside the field."""
+
+    def __init__(self, exc: FixtureError):
+        super().__init__(exc.detail)
+        self.section, self.key, self.field = exc.section, exc.key, exc.field
+
+
+def _load_row(row: dict) -> Call:
+    try:
+        result = load_call_row(row)
+    except FixtureError as exc:
+        raise CallRowError(exc) from None
+    return Call.objects.select_related("province", "program").get(code=result.code)
+
+
+def _store_templates(call: Call, templates: dict) -> None:
+    """Material templates (uploaded files) by material code."""
+    for code, upload in (templates or {}).items():
+        material = call.materials.filter(code=code).first()
+        if material is not None and upload is not None:
+            material.template.save(Path(upload.name).name, upload, save=True)
+
+
+@transaction.atomic
+def call_create(*, actor: Actor, row: dict, templates: dict | None = None) -> Call:
+    """A new call built in forms (or from one entry of a notice file): always a draft of the
+    actor's own province, validated by the notice-file loader."""
+    province = Region.objects.filter(code=str(row.get("province") or "")).first()
+    if province is None:
+        raise CallRowError(FixtureError("form", "province: " + _("Choose the province.")))
+    _require(can_create_call(actor, province))
+    if Call.objects.filter(code=row.get("code")).exists():
+        raise CallRowError(FixtureError("form", "code: " + _("A call with this code exists already.")))
+    row = {**row, "status": str(CallStatus.DRAFT.value)}
+    row.pop("published_at", None)
+    call = _load_row(row)
+    _store_templates(call, templates)
+    audit_record(actor=actor, action="call.create", obj=call, province=call.province, data={"after": call_to_row(call)})
+    return call
+
+
+@transaction.atomic
+def call_save_draft(*, actor: Actor, call: Call, row: dict, templates: dict | None = None) -> Call:
+    """Replace everything of a draft call (its stages, quotas, conditions, materials, contacts) by
+    what the forms hold; audited with the previous and the new version."""
+    _require(can_edit_call_draft(actor, call))
+    call = _lock_call(call)
+    _require(can_edit_call_draft(actor, call))
+    before = call_to_row(call)
+    row = {**row, "code": call.code, "province": call.province.code, "status": call.status}
+    row.pop("published_at", None)
+    call = _load_row(row)
+    _store_templates(call, templates)
+    after = call_to_row(call)
+    if after != before:
+        audit_record(actor=actor, action="call.edit_draft", obj=call, province=call.province,
+                     data={"before": before, "after": after})
+    return call
+
+
+def call_export(*, call: Call) -> bytes:
+    """The call as a notice file (YAML, the format `calls_from_file` and `load_calls` read)."""
+    row = call_to_row(call)
+    return yaml.safe_dump({"calls": [row]}, allow_unicode=True, sort_keys=False).encode("utf-8")

@@ -12,16 +12,28 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from programs.policy import can_change_call, can_load_calls
+from portal.constants import APPLICANT_KINDS, OrgKind, RegionLevel
+from portal.models import Region
+from programs.policy import can_change_call, can_edit_call_draft, can_load_calls
 
 from . import services, workflow
 from .deadlines import stages_prefetch
 from .filters import CallFilter
-from .forms import CallTextForm
-from .selectors import by_filing_deadline, call_detail_queryset, catalogue, with_deadlines
+from .forms import FORMSETS, SECTIONS, CallMainForm, CallTextForm
+from .loaders import call_to_row
+from .selectors import by_filing_deadline, call_detail_queryset, catalogue, preview_as_applicant, with_deadlines
 from .workdays import WorkdayCalendar, stage_deadline
+
+SECTION_LABELS = {
+    "stages": _lazy("Stages and deadlines"),
+    "quotas": _lazy("Recommendation quotas"),
+    "conditions": _lazy("Eligibility conditions"),
+    "materials": _lazy("Material slots"),
+    "contacts": _lazy("Contacts"),
+}
 
 
 def call_list(request):
@@ -191,3 +203,173 @@ def call_example(request):
     response = HttpResponse(path.read_bytes(), content_type="application/x-yaml; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, f"{_('Call template')}.yaml")
     return response
+
+
+# --- a call built in forms ----------------------------------------------------------------------------
+
+
+def _builder_forms(request, province, *, initial_row=None, editing=False):
+    """The call's form and one formset per part, bound to the request's data or filled from a
+    notice-file entry (`initial_row`)."""
+    data = request.POST if request.method == "POST" else None
+    files = request.FILES if request.method == "POST" else None
+    row = initial_row or {}
+    main_initial = {k: v for k, v in row.items() if k not in SECTIONS}
+    main = CallMainForm(data, initial=main_initial, province=province, editing=editing, prefix="call")
+    sets = {}
+    for name, formset_class in FORMSETS.items():
+        kwargs = {"province": province} if name in ("stages", "quotas") else {}
+        initial = [_initial_of(name, item) for item in row.get(name, [])]
+        sets[name] = formset_class(data, files, initial=initial, prefix=name, form_kwargs=kwargs)
+    return main, sets
+
+
+def _initial_of(section: str, item: dict) -> dict:
+    item = dict(item)
+    if section == "stages" and item.get("deadline"):
+        item["deadline"] = dt.datetime.fromisoformat(item["deadline"])
+    return item
+
+
+def _builder_row(main, sets) -> tuple[dict, dict, dict]:
+    """The notice-file entry the forms describe, the material templates by code, and for each part
+    which form made each row (to put the loader's refusals beside the right field)."""
+    row = main.row()
+    origin = {}
+    templates = {}
+    for name, formset in sets.items():
+        rows, forms_used = [], []
+        for form in formset.forms:
+            if not form.has_changed() or form.cleaned_data.get("DELETE"):
+                continue
+            item = form.row()
+            item.pop("DELETE", None)
+            if name in ("stages", "conditions", "materials", "contacts"):
+                item["order"] = len(rows) + 1
+            if name == "materials" and form.cleaned_data.get("template"):
+                templates[item["code"]] = form.cleaned_data["template"]
+            rows.append(item)
+            forms_used.append(form)
+        row[name] = rows
+        origin[name] = forms_used
+    return row, templates, origin
+
+
+def _place_error(exc: services.CallRowError, main, sets, origin) -> None:
+    """Show the loader's refusal beside the field it names."""
+    message = " ".join(exc.messages)
+    if exc.section is None:
+        field = exc.field if exc.field in main.fields else None
+        main.add_error(field, message)
+        return
+    forms_used = origin.get(exc.section, [])
+    target = None
+    if exc.key is not None and exc.key.isdigit() and int(exc.key) < len(forms_used):
+        target = forms_used[int(exc.key)]
+    else:
+        target = next((f for f in forms_used if f.cleaned_data.get("code") == exc.key), None)
+    if target is None:
+        sets[exc.section].non_form_errors().append(message)
+        main.add_error(None, message)
+        return
+    field = exc.field if exc.field in target.fields else None
+    if field is None and exc.field == "deadline_at":
+        field = "deadline"
+    target.add_error(field, message)
+
+
+def _render_builder(request, *, main, sets, call=None, province=None):
+    return render(request, "programs/call_builder.html", {
+        "call": call, "province": province, "main": main, "sets": sets,
+        "labels": SECTION_LABELS,
+    })
+
+
+@login_required
+def call_build(request):
+    """A new call built in forms (a draft of the officer's province)."""
+    actor = request.actor
+    decision = can_load_calls(actor)
+    province = Region.objects.filter(pk=actor.province_id).first()
+    if not decision or province is None:
+        raise PermissionDenied(decision.reason or _("Calls are published by the provincial department."))
+    initial = {"year": timezone.localdate().year, "kind": "application"}
+    main, sets = _builder_forms(request, province, initial_row=initial)
+    if request.method == "POST" and main.is_valid() and all(s.is_valid() for s in sets.values()):
+        row, templates, origin = _builder_row(main, sets)
+        row["province"] = province.code
+        try:
+            call = services.call_create(actor=actor, row=row, templates=templates)
+        except services.CallRowError as exc:
+            _place_error(exc, main, sets, origin)
+        else:
+            messages.success(request, _("The call has been saved as a draft. Preview it, then publish it."))
+            return redirect("call-detail", code=call.code)
+    if request.method == "POST":
+        messages.error(request, _("Nothing was saved: correct the fields marked below."))
+    return _render_builder(request, main=main, sets=sets, province=province)
+
+
+@login_required
+def call_build_edit(request, code: str):
+    """Everything of a draft call, in forms."""
+    call = _managed_call(request, code)
+    decision = can_edit_call_draft(request.actor, call)
+    if not decision:
+        if not can_change_call(request.actor, call):
+            raise Http404(_("No such call."))
+        messages.info(request, decision.reason)
+        return redirect("call-edit", code=code)
+    main, sets = _builder_forms(request, call.province, initial_row=call_to_row(call), editing=True)
+    if request.method == "POST" and main.is_valid() and all(s.is_valid() for s in sets.values()):
+        row, templates, origin = _builder_row(main, sets)
+        try:
+            services.call_save_draft(actor=request.actor, call=call, row=row, templates=templates)
+        except services.CallRowError as exc:
+            _place_error(exc, main, sets, origin)
+        else:
+            messages.success(request, _("The draft has been saved."))
+            return redirect("call-detail", code=code)
+    if request.method == "POST":
+        messages.error(request, _("Nothing was saved: correct the fields marked below."))
+    return _render_builder(request, main=main, sets=sets, call=call, province=call.province)
+
+
+@login_required
+def call_export(request, code: str):
+    call = _managed_call(request, code)
+    response = HttpResponse(services.call_export(call=call), content_type="application/x-yaml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{call.code}.yaml"'
+    return response
+
+
+@login_required
+def call_preview(request, code: str):
+    """The call as an applicant of a chosen region would see it (the officer picks the region and
+    the kind of organization)."""
+    call = _managed_call(request, code)
+    decision = can_change_call(request.actor, call)
+    if not decision:
+        raise Http404(_("No such call."))
+    regions = list(Region.objects.filter(province_id=call.province_id, level=RegionLevel.COUNTY)
+                   .select_related("parent__parent").order_by("code"))
+    region = next((r for r in regions if r.code == request.GET.get("region")), None)
+    kind = request.GET.get("kind") if request.GET.get("kind") in OrgKind.values else OrgKind.ENTERPRISE
+    context = {"call": call, "regions": regions, "region": region, "kind": kind,
+               "kinds": [(k, label) for k, label in OrgKind.choices if k in APPLICANT_KINDS]}
+    if region is not None:
+        context["seen"] = preview_as_applicant(call, region=region, kind=kind)
+    return render(request, "programs/call_preview.html", context)
+
+
+@login_required
+def call_confirm(request, code: str, move: str):
+    """Publishing and closing ask first (the form posts to call-publish / call-close)."""
+    call = _managed_call(request, code)
+    if move not in workflow.TRANSITIONS or not can_change_call(request.actor, call):
+        raise Http404(_("No such call."))
+    decision = workflow.check(request.actor, call, move)
+    (call,) = with_deadlines(request.actor, [call])
+    return render(request, "programs/call_confirm.html", {
+        "call": call, "move": move, "transition": workflow.TRANSITIONS[move], "decision": decision,
+    })

@@ -61,6 +61,14 @@ def can_change_organization(actor: Actor, org: Organization) -> Decision:
     return deny(_("Only the organization itself can change its profile."))
 
 
+def can_import_organizations(actor: Actor) -> Decision:
+    """The provincial department (organizations of its province) and operators import
+    organizations from a table."""
+    if actor.is_operator or actor.is_provincial:
+        return ALLOW
+    return deny(_("Only the provincial department imports organizations."))
+
+
 # --- Memberships -------------------------------------------------------------------------
 
 

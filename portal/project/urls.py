@@ -22,6 +22,7 @@ urlpatterns = [
     path("accounts/password-reset/<uidb64>/<token>/", accounts.PasswordResetConfirm.as_view(),
          name="password_reset_confirm"),
     path("organizations/", views.organization_list, name="organization-list"),
+    path("organizations/import/", views.organization_import, name="organization-import"),
     path("organizations/<int:pk>/", views.organization_detail, name="organization-detail"),
     path("organizations/<int:pk>/edit/", views.organization_edit, name="organization-edit"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -26,7 +26,9 @@ def draft(world):
 def test_the_officer_publishes_a_draft_from_the_call_page(world, draft, client_for):
     officer = client_for(world.province_officer)
     page = officer.get(reverse("call-detail", args=[draft.code]), **EN).content.decode()
-    assert 'id="call-manage"' in page and reverse("call-publish", args=[draft.code]) in page
+    assert 'id="call-manage"' in page and reverse("call-confirm", args=[draft.code, "publish"]) in page
+    confirm = officer.get(reverse("call-confirm", args=[draft.code, "publish"]), **EN).content.decode()
+    assert reverse("call-publish", args=[draft.code]) in confirm  # publishing asks first
     response = officer.post(reverse("call-publish", args=[draft.code]), **EN)
     assert response.status_code == 302
     draft.refresh_from_db()

@@ -83,11 +83,11 @@ def test_only_the_calls_province_moves_it(world, draft):
 def test_the_call_page_offers_the_allowed_move_and_says_why_a_draft_cannot_be_published(world, draft, client_for):
     officer = client_for(world.province_officer)
     page = officer.get(reverse("call-detail", args=[draft.code]), **EN).content.decode()
-    assert reverse("call-publish", args=[draft.code]) in page and 'id="call-close-form"' not in page
+    assert reverse("call-confirm", args=[draft.code, "publish"]) in page and 'id="call-close-link"' not in page
     bare = CallFactory(code="wf-bare", province=world.jx, status=CallStatus.DRAFT)
     page = officer.get(reverse("call-detail", args=[bare.code]), **EN).content.decode()
-    assert reverse("call-publish", args=[bare.code]) not in page
+    assert reverse("call-confirm", args=[bare.code, "publish"]) not in page
     assert "at least one stage" in page  # the workflow's reason, where the button would be
     services.call_publish(actor=actor_for(world.province_officer), call=draft)
     page = officer.get(reverse("call-detail", args=[draft.code]), **EN).content.decode()
-    assert 'id="call-close-form"' in page and reverse("call-publish", args=[draft.code]) not in page
+    assert 'id="call-close-link"' in page and reverse("call-confirm", args=[draft.code, "publish"]) not in page
