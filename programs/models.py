@@ -179,13 +179,15 @@ class Stage(models.Model):
 
 class StageExtension(models.Model):
     """The province extended a stage's deadline (for one region or for all; a city's extension
-    covers its counties). Which deadline binds whom: programs.deadlines.
+    covers its counties; or for one organization, e.g. an enterprise's filing). Which deadline binds whom: programs.deadlines.
 
     The table keeps the name it had when the model lived in submissions (no data moved)."""
 
     stage = models.ForeignKey(Stage, verbose_name=_("stage"), on_delete=models.CASCADE, related_name="extensions")
     region = models.ForeignKey(Region, verbose_name=_("only for region"), null=True, blank=True,
                                on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey("portal.Organization", verbose_name=_("only for organization"), null=True,
+                                     blank=True, on_delete=models.PROTECT, related_name="+")
     new_deadline = models.DateTimeField(_("new deadline"))
     reason = models.TextField(_("reason"))
     granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("granted by"), null=True,

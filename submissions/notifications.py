@@ -236,11 +236,15 @@ def extension_mails(entry: AuditEntry, extension) -> list[Mail]:
     if ext.region_id:
         r = ext.region_id
         apps = apps.filter(Q(region_id=r) | Q(region__city_id=r) | Q(region__province_id=r))
+    if ext.organization_id:  # granted to one organization: it alone (and the bureaus holding its file)
+        apps = apps.filter(organization_id=ext.organization_id)
     recipients: set[str] = set()
     if stage.level in (Level.COUNTY, Level.CITY):
         regions = {bureau_region_id(app.region, stage.level)
                    for app in apps.filter(status__in=PENDING_AT_BUREAU, level=stage.level).select_related("region")}
-        if ext.region_id:  # the bureaus of the region, even with nothing pending yet
+        if ext.organization_id:
+            pass  # only the bureaus holding that organization's file
+        elif ext.region_id:  # the bureaus of the region, even with nothing pending yet
             regions |= set(_regions_within(ext.region_id))
         else:  # the whole province: every bureau of that level
             regions |= set(Region.objects.filter(province_id=call.province_id).values_list("pk", flat=True))
@@ -248,6 +252,8 @@ def extension_mails(entry: AuditEntry, extension) -> list[Mail]:
             recipients |= emails
     elif stage.level == "applicant":
         orgs = set(apps.filter(status__in=[Status.DRAFT, Status.RETURNED]).values_list("organization_id", flat=True))
+        if ext.organization_id:
+            orgs.add(ext.organization_id)
         for emails in applicant_addresses(orgs).values():
             recipients |= emails
     subject = _("[Innovation platform portal] Deadline extended: %(call)s") % {"call": call.title}
@@ -255,7 +261,8 @@ def extension_mails(entry: AuditEntry, extension) -> list[Mail]:
         "The provincial department extended the deadline of “%(stage)s” (%(call)s)%(region)s to %(at)s.\n"
         "Reason: %(reason)s"
     ) % {"stage": stage.name, "call": call.title, "at": _fmt(ext.new_deadline), "reason": entry.comment,
-         "region": f" ({ext.region.name})" if ext.region_id else ""}
+         "region": f" ({ext.region.name})" if ext.region_id else (
+             f" ({ext.organization.name})" if ext.organization_id else "")}
     return outbox.mails_to(recipients, kind=EXTENSION, subject=subject, body=body)
 
 

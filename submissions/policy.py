@@ -304,7 +304,7 @@ def can_start_application(actor: Actor, call, *, now=None, existing=None) -> Dec
             return decision
     if call.status != CallStatus.PUBLISHED:
         return deny(_("This call is closed."))
-    deadline = filing_deadline(call=call, region=org.region)
+    deadline = filing_deadline(call=call, region=org.region, organization_id=org.pk)
     if deadline.passed(now):
         return deny(deadline.passed_message())
     if existing is None:

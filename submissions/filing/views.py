@@ -163,7 +163,7 @@ def apply(request, code: str):
             else:
                 messages.success(request, _("Your application has been opened. It is saved as you type."))
                 return redirect("applicant-application-edit", pk=app.pk)
-    deadline = filing_deadline(call=call, region=actor.organization.region)
+    deadline = filing_deadline(call=call, region=actor.organization.region, organization_id=actor.organization.pk)
     return render(request, "submissions/applicant/apply.html", {
         "call": call, "form": form, "decision": decision, "has_letter": has_letter, "deadline": deadline,
         "spec": form_spec(call),

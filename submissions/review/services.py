@@ -713,9 +713,10 @@ def quota_exception_grant(*, actor: Actor, call, region: Region, extra: int, rea
 
 @transaction.atomic
 def stage_extend(*, actor: Actor, stage, new_deadline: dt.datetime, reason: str,
-                 region: Region | None = None) -> StageExtension:
-    """Extend a stage's deadline, for all regions or one (a city covers its counties). The
-    extension, its reason and who made it are recorded; the affected users are notified."""
+                 region: Region | None = None, organization: Organization | None = None) -> StageExtension:
+    """Extend a stage's deadline, for all regions, one (a city covers its counties) or one
+    organization (e.g. an enterprise's filing). The extension, its reason and who made it are
+    recorded; the affected users are notified (and only they see it: programs.policy)."""
 
     stage = Stage.objects.select_related("call__province").get(pk=stage.pk)
     _require(can_extend_stage(actor, stage))
@@ -737,14 +738,21 @@ def stage_extend(*, actor: Actor, stage, new_deadline: dt.datetime, reason: str,
             errors["new_deadline"] = _("The new deadline must be later than the stage's deadline.")
     if region is not None and region.province_id != stage.call.province_id:
         errors["region"] = _("Choose a region of the call's province.")
+    if organization is not None:
+        if region is not None:
+            errors["organization"] = _("Extend for a region or for one organization, not both.")
+        elif organization.region.province_id != stage.call.province_id:
+            errors["organization"] = _("Choose an organization of the call's province.")
     if errors:
         raise ValidationError(errors)
-    ext = StageExtension.objects.create(stage=stage, region=region, new_deadline=new_deadline, reason=reason,
-                                        granted_by=actor.user)
+    ext = StageExtension.objects.create(stage=stage, region=region, organization=organization,
+                                        new_deadline=new_deadline, reason=reason, granted_by=actor.user)
     entry = audit_record(actor=actor, action="stage.extend", obj=ext, province=stage.call.province, region=region,
+                         organization=organization,
                          from_state=stage.deadline_at.isoformat() if stage.deadline_at else "",
                          to_state=new_deadline.isoformat()[:32], comment=reason,
-                         data={"call": stage.call.code, "stage": stage.pk, "region": region.code if region else None})
+                         data={"call": stage.call.code, "stage": stage.pk, "region": region.code if region else None,
+                               "organization": organization.pk if organization else None})
     notifications.extension_enqueue(entry=entry, extension=ext)
     return ext
 
