@@ -43,7 +43,12 @@ class SubmissionsConfig(AppConfig):
         })
 
         from portal.menu import MenuEntry, register_menu_entry
-        from submissions.policy import can_follow_applications, can_review_as_expert, can_work_review_queue
+        from submissions.policy import (
+            can_follow_applications,
+            can_review_as_expert,
+            can_view_dashboard,
+            can_work_review_queue,
+        )
 
         register_menu_entry(MenuEntry("policies", _("My policies"), "applicant-policies", can_follow_applications,
                                       order=30))
@@ -51,5 +56,6 @@ class SubmissionsConfig(AppConfig):
                                       can_follow_applications, order=40))
         register_menu_entry(MenuEntry("review-queue", _("Review queue"), "review-queue", can_work_review_queue,
                                       order=50))
+        register_menu_entry(MenuEntry("dashboard", _("Dashboard"), "dashboard", can_view_dashboard, order=45))
         register_menu_entry(MenuEntry("expert-review", _("Expert review"), "expert-applications",
                                       can_review_as_expert, order=55))

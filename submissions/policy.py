@@ -61,6 +61,14 @@ def can_work_review_queue(actor: Actor) -> Decision:
     return deny(_("The review pages are for the bureaus and the provincial department."))
 
 
+def can_view_dashboard(actor: Actor) -> Decision:
+    """The dashboard (/dashboard/): every bureau role and the provincial department, each with the
+    figures of its own region."""
+    if (actor.is_bureau or actor.is_provincial) and actor.region is not None:
+        return ALLOW
+    return deny(_("The dashboard is for the bureaus and the provincial department."))
+
+
 def can_recommend_at_all(actor: Actor) -> Decision:
     """Bureaus recommend within their quota (the province decides; it does not recommend)."""
     if actor.is_bureau:

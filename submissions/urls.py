@@ -5,4 +5,5 @@ urlpatterns = [
     path("", include("submissions.review.urls")),
     path("", include("submissions.review.expert_urls")),
     path("", include("submissions.documents.urls")),
+    path("", include("submissions.dashboard.urls")),
 ]
