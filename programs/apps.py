@@ -17,6 +17,7 @@ class ProgramsConfig(AppConfig):
             "call.upload": _("Call loaded from a notice file"),
             "stage.set_event_date": _("Event date of a stage set"),
             "stage.extend": _("Stage deadline extended"),
+            "calendar.year_save": _("Holiday arrangement of a year entered"),
             "quota.exception": _("Quota exception granted"),
         })
 

@@ -89,6 +89,10 @@ class Call(models.Model):
         help_text=_("Experts see the applications without the applicant's contact details."),
     )
     status = models.CharField(_("status"), max_length=16, choices=CallStatus.choices, default=CallStatus.DRAFT)
+    publicity_working_days = models.PositiveSmallIntegerField(
+        _("public notice period (working days)"), default=5,
+        help_text=_("How long a published result list is on public notice (公示期) and open to objections."),
+    )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=200, blank=True)
 

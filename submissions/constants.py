@@ -47,3 +47,9 @@ class DocumentStatus(models.TextChoices):
     RUNNING = "running", _("Being built")
     DONE = "done", _("Ready")
     FAILED = "failed", _("Failed")
+
+
+class ObjectionStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    HANDLING = "handling", _("Being handled")
+    ANSWERED = "answered", _("Answered")

@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("submissions.review.expert_urls")),
     path("", include("submissions.documents.urls")),
     path("", include("submissions.dashboard.urls")),
+    path("", include("submissions.publicity.urls")),
 ]

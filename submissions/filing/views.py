@@ -56,6 +56,7 @@ from submissions.policy import (
     can_view_attachment,
     draft_conflicts_visible,
 )
+from submissions.publicity.selectors import publications_of
 from submissions.returns import path_unlocked, returned_editable
 
 
@@ -621,6 +622,7 @@ def application_list(request):
         })
     return render(request, "submissions/applicant/list.html", {
         "page": page, "rows": rows, "status": status, "statuses": Status.choices, "now": timezone.now(),
+        "publications": publications_of(r["app"].call_id for r in rows),
     })
 
 

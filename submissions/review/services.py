@@ -672,17 +672,32 @@ def sign_off_batch(*, actor: Actor, call, applications=None) -> BulkOutcome:
 
 
 @transaction.atomic
-def results_publish(*, actor: Actor, call, note: str = "") -> ResultPublication:
+def results_publish(*, actor: Actor, call, note: str = "", publicity_working_days: int | None = None
+                    ) -> ResultPublication:
     """Publish the result list of a call (the decided applications). Until now the decisions were
     internal (the applicants saw their applications under review, see portal.access); after the
-    commit each applicant whose decision this list makes public is told its result by e-mail."""
+    commit each applicant whose decision this list makes public is told its result by e-mail. The
+    list is on public notice (公示, /public/results/<code>/) for the call's N working days
+    (`publicity_working_days` sets N on the call first), open to objections meanwhile."""
     _require(can_publish_results(actor, call))
     counts = {s: Application.objects.filter(call=call, status=s).count() for s in DECIDED}
     if not any(counts.values()):
         raise ValidationError(_("No application of this call has been decided yet."), code="nothing_decided")
-    publication = ResultPublication.objects.create(call=call, published_by=actor.user, note=(note or "").strip())
+    if publicity_working_days is not None:
+        try:
+            days = int(publicity_working_days)
+        except (TypeError, ValueError):
+            days = 0
+        if not 1 <= days <= 60:
+            raise ValidationError({"publicity_working_days": [_("The public notice period is 1 to 60 working days.")]})
+        call.publicity_working_days = days
+        call.save(update_fields=["publicity_working_days"])
+    publication = ResultPublication.objects.create(call=call, published_by=actor.user, note=(note or "").strip(),
+                                                   publicity_working_days=call.publicity_working_days)
     audit_record(actor=actor, action="results.publish", obj=publication, province=call.province,
-                 comment=publication.note, data={"call": call.code, **{str(k): v for k, v in counts.items()}})
+                 comment=publication.note, data={"call": call.code, "publicity_working_days":
+                                                 publication.publicity_working_days,
+                                                 **{str(k): v for k, v in counts.items()}})
     notifications.decisions_release(publication)  # the decision mails held until now go after the commit
     return publication
 

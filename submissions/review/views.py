@@ -649,7 +649,8 @@ def results(request, code: str):
         if not can_publish:
             raise PermissionDenied(can_publish_results(actor, call).reason)
         try:
-            services.results_publish(actor=actor, call=call, note=request.POST.get("note", ""))
+            services.results_publish(actor=actor, call=call, note=request.POST.get("note", ""),
+                                     publicity_working_days=request.POST.get("publicity_working_days") or None)
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
         else:
