@@ -48,6 +48,7 @@ class SubmissionsConfig(AppConfig):
         from portal.menu import MenuEntry, register_menu_entry
         from submissions.policy import (
             can_follow_applications,
+            can_open_objection_desk,
             can_review_as_expert,
             can_view_dashboard,
             can_work_review_queue,
@@ -60,5 +61,7 @@ class SubmissionsConfig(AppConfig):
         register_menu_entry(MenuEntry("review-queue", _("Review queue"), "review-queue", can_work_review_queue,
                                       order=50))
         register_menu_entry(MenuEntry("dashboard", _("Dashboard"), "dashboard", can_view_dashboard, order=45))
+        register_menu_entry(MenuEntry("objections", _("Objections"), "objection-list", can_open_objection_desk,
+                                      order=57))
         register_menu_entry(MenuEntry("expert-review", _("Expert review"), "expert-applications",
                                       can_review_as_expert, order=55))

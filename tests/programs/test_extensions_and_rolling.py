@@ -109,3 +109,18 @@ def test_without_a_rolling_stage_the_call_closes_at_the_first_batch(world):
     with time_machine.travel(first + ONE_SECOND, tick=False):
         assert filing_deadline(call=call, region=world.zhanggong).passed()
         assert not can_start_application(actor_for(world.applicant_admin), call)
+
+
+def test_the_guizhou_certification_call_stays_open_after_its_first_batch(seeded):
+    from portal.models import Region
+    from programs.models import Call
+
+    call = Call.objects.get(code="gz-2022-mic-certification")
+    guiyang = Region.objects.get(code="520100")
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    with time_machine.travel(dt.datetime(2022, 6, 30, 23, 59, 59, tzinfo=shanghai), tick=False):
+        first = filing_deadline(call=call, region=guiyang)
+        assert first.at == dt.datetime(2022, 6, 30, 23, 59, 59, tzinfo=shanghai) and not first.rolling
+    with time_machine.travel(dt.datetime(2022, 7, 1, 0, 0, 0, tzinfo=shanghai), tick=False):
+        later = filing_deadline(call=call, region=guiyang)
+        assert later.rolling and later.stage.name == "后续批次随时申请认定" and not later.passed()
