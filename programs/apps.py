@@ -18,6 +18,7 @@ class ProgramsConfig(AppConfig):
             "stage.set_event_date": _("Event date of a stage set"),
             "stage.extend": _("Stage deadline extended"),
             "calendar.year_save": _("Holiday arrangement of a year entered"),
+            "calendar.recompute": _("Working-day deadlines recomputed"),
             "quota.exception": _("Quota exception granted"),
         })
 

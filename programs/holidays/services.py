@@ -92,6 +92,17 @@ def _recompute_working_day_deadlines(calendar: WorkdayCalendar) -> list[dict]:
 
 
 @transaction.atomic
+def working_day_deadlines_recompute(*, actor: Actor | None, reason: str) -> list[dict]:
+    """Recompute every stored working-day deadline after a calendar change made elsewhere (the
+    admin's holiday rows), audited (on the first stage moved) with the deadlines it moved."""
+    moved = _recompute_working_day_deadlines(WorkdayCalendar())
+    if moved:
+        audit_record(actor=actor, action="calendar.recompute", obj=Stage.objects.get(pk=moved[0]["stage"]),
+                     comment=reason[:200], data={"deadlines_moved": moved})
+    return moved
+
+
+@transaction.atomic
 def calendar_year_save(*, actor: Actor, year: int, days: list[HolidayLine], source: str = "") -> Recomputed:
     """Store `year`'s arrangement (replacing what was entered for it), mark the year complete and move
     every working-day deadline the arrangement changes. Audited with the deadlines moved."""

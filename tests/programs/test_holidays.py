@@ -122,3 +122,14 @@ def test_a_bad_line_is_named_and_nothing_is_stored(world, relative_city_stage, c
     assert ok.status_code == 302
     relative_city_stage.refresh_from_db()
     assert relative_city_stage.deadline_at == end_of_day(D(2027, 10, 18))
+
+
+@pytest.mark.django_db
+def test_a_holiday_changed_in_the_admin_moves_the_deadline_too(world, relative_city_stage, client_for):
+    client = client_for(world.operator)
+    response = client.post("/admin/programs/calendarday/add/", {"date": "2027-10-04", "is_workday": "", "name": "国庆"})
+    assert response.status_code == 302
+    relative_city_stage.refresh_from_db()
+    # 10-4 off as well: 9-29 =1, 9-30 =2, 10-5..8 =3..6, 10-11..14 =7..10
+    assert relative_city_stage.deadline_at == end_of_day(D(2027, 10, 14))
+    assert AuditEntry.objects.filter(action="calendar.recompute", actor=world.operator).exists()
