@@ -1,6 +1,6 @@
 """The bureaus' dashboard: figures counted from the database in a fixed number of queries.
 
-Every figure is counted from the review queue's own queryset (``review.selectors._filtered`` with
+Every figure is counted from the review queue's own queryset (``review.selectors.queue_filtered`` with
 ``stage="all"``: the applications the access layer lets the actor see), so a figure and the
 queue it links to show the same applications. Per region: the province sees its cities, a city
 its counties, a county itself; submitted (every non-draft application), recommended (an active
@@ -27,7 +27,7 @@ from programs.selectors import upcoming_deadlines
 from submissions.constants import Status
 from submissions.models import Recommendation
 from submissions.quotas import quota_statuses
-from submissions.review.selectors import NO_INDUSTRY, QueueParams, _filtered
+from submissions.review.selectors import NO_INDUSTRY, QueueParams, queue_filtered
 
 #: the funnel's steps: how far the applications got
 FUNNEL = (Status.SUBMITTED, Status.UNDER_REVIEW, Status.RECOMMENDED, Status.APPROVED)
@@ -92,7 +92,7 @@ def child_regions(actor: Actor) -> tuple[list[Region], str]:
 def dashboard(actor: Actor, *, call_id: int | None = None, now=None) -> Dashboard:
     """The actor's dashboard (a bureau or the provincial department), optionally for one call.
     A constant number of queries, whatever the number of applications, regions and calls."""
-    base = _filtered(actor, QueueParams(stage="all"))
+    base = queue_filtered(actor, QueueParams(stage="all"))
     calls = list(Call.objects.filter(pk__in=base.order_by().values("call_id")).order_by("-year", "code"))
     call = next((c for c in calls if c.pk == call_id), None)
     qs = base.filter(call_id=call.pk) if call else base

@@ -229,6 +229,12 @@ def _filtered(actor: Actor, params: QueueParams) -> QuerySet[Application]:
     return qs
 
 
+def queue_filtered(actor: Actor, params: QueueParams) -> QuerySet[Application]:
+    """The queue's applications under `params` (every filter but `overdue` and `status`): what the
+    dashboard counts, so that a figure and the queue it links to agree."""
+    return _filtered(actor, params)
+
+
 def review_queue(actor: Actor, params: QueueParams, *, now: dt.datetime | None = None) -> Queue:
     now = now or timezone.now()
     overdue = OverdueIndex(_filtered(actor, params), now) if params.overdue else None
