@@ -50,6 +50,7 @@ REMINDER = "reminder"
 MEMBER_INVITATION = "member_invitation"
 
 RESULT_EMBARGO = "result_embargo"
+OBJECTION = "objection"
 
 # applications with work pending at a bureau: submitted, under review, or recommended and awaiting
 # the head's sign-off
@@ -323,3 +324,25 @@ def member_invitation_enqueue(*, entry: AuditEntry, application: Application, me
             recipients = {member.invited_email} | applicant_addresses([org.pk]).get(org.pk, set())
         mails = outbox.mails_to(recipients, kind=MEMBER_INVITATION, subject=subject, body=body)
     return outbox.enqueue(entry, mails)
+
+
+# --- objections to a published result list ---------------------------------------------------------
+
+
+def objection_mails(entry: AuditEntry, objection) -> list[Mail]:
+    """The provincial department of the call's province is told of a new objection (its staff)."""
+    call = objection.call
+    recipients: set[str] = set()
+    for emails in bureau_addresses(Level.PROVINCE, [call.province_id]).values():
+        recipients |= emails
+    subject = _("[Innovation platform portal] Objection to the result list: %(call)s") % {"call": call.title}
+    body = _("An objection to the published result list of “%(call)s” was filed at %(at)s by %(name)s. "
+             "Sign in to the portal to handle and answer it.") % {
+        "call": call.title, "at": _fmt(objection.filed_at), "name": objection.name}
+    return outbox.mails_to(recipients, kind=OBJECTION, subject=subject, body=body)
+
+
+def objection_enqueue(*, entry: AuditEntry, objection, dispatch: bool = True) -> int:
+    with outbox.composing():
+        mails = objection_mails(entry, objection)
+    return outbox.enqueue(entry, mails, dispatch=dispatch)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from portal.access import Actor
 from portal.services import audit_record
+from submissions import notifications
 from submissions.constants import ObjectionStatus
 from submissions.filing.uploads import check_upload
 from submissions.models import Objection, ResultPublication
@@ -81,9 +82,11 @@ def objection_file(*, publication: ResultPublication, name: str, contact: str, t
             if not again:
                 raise ValidationError({"__all__": [again.reason]})
             objection.save()
-            audit_record(actor=None, action="objection.file", obj=objection, province=locked.call.province,
-                         to_state=ObjectionStatus.RECEIVED, comment=text[:500],
-                         data={"call": locked.call.code, "publication": locked.pk, "file": objection.original_name})
+            entry = audit_record(actor=None, action="objection.file", obj=objection, province=locked.call.province,
+                                 to_state=ObjectionStatus.RECEIVED, comment=text[:500],
+                                 data={"call": locked.call.code, "publication": locked.pk,
+                                       "file": objection.original_name})
+            notifications.objection_enqueue(entry=entry, objection=objection)
     return objection
 
 

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from portal.access import actor_for
-from portal.models import AuditEntry
+from portal.models import AuditEntry, OutboxMessage
 from programs.workdays import SHANGHAI
 from submissions.constants import ObjectionStatus
 from submissions.models import Objection
@@ -47,6 +47,10 @@ def objection_post(client, call, **extra):
 def test_an_anonymous_visitor_reads_the_list_and_files_an_objection_the_province_answers(world, published, client,
                                                                                           client_for):
     call, publication = published
+    for user, address in ((world.province_officer, "jx-officer@example.com"),
+                          (world.other_province_officer, "gs-officer@example.com")):
+        user.email = address
+        user.save(update_fields=["email"])
     assert publicity_period(publication)[1] == END
     with time_machine.travel(PUBLISHED + dt.timedelta(days=2), tick=False):
         page = client.get(f"/public/results/{call.code}/").content.decode()
@@ -60,6 +64,8 @@ def test_an_anonymous_visitor_reads_the_list_and_files_an_objection_the_province
     assert objection.file.read().startswith(b"%PDF-")
     filed = AuditEntry.objects.get(action="objection.file")
     assert filed.actor is None and filed.province == world.jx
+    told = set(OutboxMessage.objects.filter(audit_entry=filed).values_list("recipient", flat=True))
+    assert told == {"jx-officer@example.com"}  # the province of the call, not another one
 
     officer = client_for(world.province_officer)
     desk = officer.get("/review/objections/").content.decode()
