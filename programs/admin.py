@@ -1,6 +1,7 @@
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
+from .holidays.services import working_day_deadlines_recompute
 from .models import (
     CalendarDay,
     CalendarYear,
@@ -56,13 +57,32 @@ class CallAdmin(GuardedModelAdmin):
     inlines = [StageInline, QuotaInline, ConditionInline, MaterialInline, ContactInline]
 
 
+class RecomputesDeadlines:
+    """A change of the calendar in the admin moves the stored working-day deadlines at once."""
+
+    def _recompute(self, request, what):
+        working_day_deadlines_recompute(actor=getattr(request, "actor", None), reason=f"admin: {what}")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._recompute(request, obj)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._recompute(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        self._recompute(request, "bulk delete")
+
+
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(RecomputesDeadlines, admin.ModelAdmin):
     list_display = ["date", "is_workday", "name"]
     list_filter = ["is_workday"]
     date_hierarchy = "date"
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(RecomputesDeadlines, admin.ModelAdmin):
     list_display = ["year", "source", "entered_by", "entered_at"]

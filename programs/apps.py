@@ -19,6 +19,8 @@ class ProgramsConfig(AppConfig):
             "call.edit_draft": _("Draft call changed in forms"),
             "stage.set_event_date": _("Event date of a stage set"),
             "stage.extend": _("Stage deadline extended"),
+            "calendar.year_save": _("Holiday arrangement of a year entered"),
+            "calendar.recompute": _("Working-day deadlines recomputed"),
             "quota.exception": _("Quota exception granted"),
         })
 

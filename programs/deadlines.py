@@ -16,9 +16,13 @@ extensions. The rules, from the notices (DOMAIN.md section 3):
 * When: a fixed date and time; none for a rolling stage ("any time"); for a stage counted in
   working days from an event, the date once the event is dated (`Stage.save` keeps it in
   `Stage.deadline_at`), none before.
-* Extensions (`StageExtension`, granted by the province): one for all regions, or limited to a
-  region (a city's extension covers its counties). The latest moment among the stage's deadline
-  and the extensions that concern the region binds (an extension never shortens a deadline).
+* 随时 after a first batch: when an applicant's filing stage is followed by a rolling applicant stage
+  of the same reach (Guizhou's certification: first batch by 6-30, later batches any time), the
+  first stage binds until its deadline, then the rolling one: the call stays open.
+* Extensions (`StageExtension`, granted by the province): one for all regions, limited to a
+  region (a city's extension covers its counties), or limited to one organization (and then only
+  for it). The latest moment among the stage's deadline and the extensions that concern the
+  region and organization binds (an extension never shortens a deadline).
 * Passed: acting at the deadline itself is on time; one second later is late.
 
 Times are aware datetimes; deadlines are shown in Asia/Shanghai.
@@ -126,10 +130,25 @@ def _pick_stage(stages: Iterable[Stage], level: str, region) -> Stage | None:
     return best
 
 
-def _extend(stage: Stage, extensions: Iterable[StageExtension], region):
+def _rolling_after(stages: Iterable[Stage], chosen: Stage, region) -> Stage | None:
+    """A rolling stage of the same level and reach after `chosen` (随时 after a first batch)."""
+    spec = specificity(chosen.region_id, region)
+    later = [s for s in stages if s.level == chosen.level and s.deadline_kind == DeadlineKind.ROLLING
+             and specificity(s.region_id, region) == spec and (s.order, s.pk) > (chosen.order, chosen.pk)]
+    return min(later, key=lambda s: (s.order, s.pk)) if later else None
+
+
+def extension_concerns(ext: StageExtension, region, organization_id: int | None = None) -> bool:
+    """Does an extension concern `region` (and, for one limited to an organization, that organization)?"""
+    if ext.organization_id is not None and ext.organization_id != organization_id:
+        return False
+    return specificity(ext.region_id, region) >= 0
+
+
+def _extend(stage: Stage, extensions: Iterable[StageExtension], region, organization_id: int | None = None):
     at, chosen = stage.deadline_at, None
     for ext in sorted(extensions, key=lambda e: (e.granted_at, e.pk)):
-        if specificity(ext.region_id, region) < 0:
+        if not extension_concerns(ext, region, organization_id):
             continue
         if at is None or ext.new_deadline > at:
             at, chosen = ext.new_deadline, ext
@@ -183,29 +202,40 @@ class DeadlineBook:
             book.extensions.update(loaded.extensions)
         return book
 
-    def resolve(self, call_id: int, level: str, region) -> Deadline:
-        stage = _pick_stage(self.stages.get(call_id, ()), level, region)
+    def resolve(self, call_id: int, level: str, region, organization_id: int | None = None,
+                now: dt.datetime | None = None) -> Deadline:
+        stages = self.stages.get(call_id, ())
+        stage = _pick_stage(stages, level, region)
         if stage is None:
             return Deadline(level=level)
-        at, ext = _extend(stage, self.extensions.get(stage.pk, ()), region)
+        at, ext = _extend(stage, self.extensions.get(stage.pk, ()), region, organization_id)
+        if level in FIRST_STAGE_LEVELS and at is not None and (now or timezone.now()) > at:
+            rolling = _rolling_after(stages, stage, region)
+            if rolling is not None:  # 随时 after the first batch: open, without a deadline
+                return Deadline(level=level, stage=rolling)
         return Deadline(level=level, stage=stage, at=at, extension=ext)
 
     deadline = resolve  # the name the review side has used
 
     def for_application(self, application, level: str | None = None) -> Deadline:
         """The deadline of `level` (default: the level holding the application) for the
-        application's region."""
-        return self.resolve(application.call_id, level or application.level, application.region)
+        application's region and organization."""
+        return self.resolve(application.call_id, level or application.level, application.region,
+                            application.organization_id)
 
 
-def resolve_deadline(*, call, region, level: str = StageLevel.APPLICANT, book: DeadlineBook | None = None) -> Deadline:
+def resolve_deadline(*, call, region, level: str = StageLevel.APPLICANT, book: DeadlineBook | None = None,
+                     organization_id: int | None = None) -> Deadline:
     """Which stage of `call` binds `level` in `region` (an organization's region, or the region a
-    bureau governs; None for nobody in particular), and when it closes. Uses the call's prefetched
-    stages and extensions (`stages_prefetch()`), or `book`, or loads them (two queries)."""
+    bureau governs; None for nobody in particular), and when it closes; `organization_id`: the
+    applicant asking, for the extensions granted to it alone. Uses the call's prefetched stages
+    and extensions (`stages_prefetch()`), or `book`, or loads them (two queries)."""
     book = book or DeadlineBook.of_calls([call])
-    return book.resolve(call.pk, level, region)
+    return book.resolve(call.pk, level, region, organization_id)
 
 
-def filing_deadline(*, call, region, book: DeadlineBook | None = None) -> Deadline:
-    """The applicant's filing deadline in `region`."""
-    return resolve_deadline(call=call, region=region, level=StageLevel.APPLICANT, book=book)
+def filing_deadline(*, call, region, book: DeadlineBook | None = None, organization_id: int | None = None) -> Deadline:
+    """The applicant's filing deadline in `region` (for the organization `organization_id`, its own
+    extensions included)."""
+    return resolve_deadline(call=call, region=region, level=StageLevel.APPLICANT, book=book,
+                            organization_id=organization_id)

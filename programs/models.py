@@ -102,6 +102,10 @@ class Call(models.Model):
         help_text=_("A bureau must give its initial score to recommend an application."),
     )
     status = models.CharField(_("status"), max_length=16, choices=CallStatus.choices, default=CallStatus.DRAFT)
+    publicity_working_days = models.PositiveSmallIntegerField(
+        _("public notice period (working days)"), default=5,
+        help_text=_("How long a published result list is on public notice (公示期) and open to objections."),
+    )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=200, blank=True)
 
@@ -192,13 +196,15 @@ class Stage(models.Model):
 
 class StageExtension(models.Model):
     """The province extended a stage's deadline (for one region or for all; a city's extension
-    covers its counties). Which deadline binds whom: programs.deadlines.
+    covers its counties; or for one organization, e.g. an enterprise's filing). Which deadline binds whom: programs.deadlines.
 
     The table keeps the name it had when the model lived in submissions (no data moved)."""
 
     stage = models.ForeignKey(Stage, verbose_name=_("stage"), on_delete=models.CASCADE, related_name="extensions")
     region = models.ForeignKey(Region, verbose_name=_("only for region"), null=True, blank=True,
                                on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey("portal.Organization", verbose_name=_("only for organization"), null=True,
+                                     blank=True, on_delete=models.PROTECT, related_name="+")
     new_deadline = models.DateTimeField(_("new deadline"))
     reason = models.TextField(_("reason"))
     granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("granted by"), null=True,

@@ -137,22 +137,40 @@ def stages_visible_for_review(actor: Actor):
     return qs.none()
 
 
-def stage_extensions_visible(actor: Actor):
-    """The province's deadline extensions: the department reads those of its province's calls, a
-    bureau those that concern its region, operators all, applicants none."""
-    qs = StageExtension.objects.select_related("stage__call", "region", "granted_by")
+def stages_to_extend(actor: Actor):
+    """The stages whose deadlines the department may extend: those of its province's calls, the
+    applicants' filing stage included (for a region or for one organization)."""
+    qs = Stage.objects.select_related("call", "region")
     if actor.is_operator:
         return qs
-    if not (actor.is_bureau or actor.is_provincial) or actor.region is None:
+    if not actor.is_provincial or actor.region is None:
+        return qs.none()
+    return qs.filter(call__province_id=actor.province_id)
+
+
+def stage_extensions_visible(actor: Actor):
+    """The province's deadline extensions, each only to those it concerns: the department reads
+    those of its province's calls; a bureau those for the whole province, its own region (or its
+    city) and the regions it oversees, and those granted to one organization of its region; an
+    applicant those of the filing stage that concern its region or itself; operators all. Not
+    another county's (or another enterprise's) extension and its reason."""
+    qs = StageExtension.objects.select_related("stage__call", "region", "granted_by", "organization")
+    if actor.is_operator:
+        return qs
+    own = actor.region
+    if own is None:
         return qs.none()
     qs = qs.filter(stage__call__province_id=actor.province_id)
     if actor.is_provincial:
         return qs
-    # a bureau: the extensions for the whole province, for its own region (or its city) and for the
-    # regions it oversees; not another county's extension and its reason
-    own = actor.region
-    return qs.filter(Q(region__isnull=True) | Q(region_id__in=[own.pk, own.city_id or own.pk])
-                     | Q(region__city_id=own.pk))
+    in_region = Q(region__isnull=True) | Q(region_id__in=[own.pk, own.city_id or own.pk, own.province_id])
+    if actor.is_bureau:
+        oversees = Q(organization__region_id=own.pk) | Q(organization__region__city_id=own.pk)
+        return qs.filter((in_region | Q(region__city_id=own.pk)) & (Q(organization__isnull=True) | oversees))
+    if actor.is_applicant and actor.organization is not None:
+        return qs.filter(stage__level=StageLevel.APPLICANT).filter(
+            (in_region & Q(organization__isnull=True)) | Q(organization_id=actor.organization.pk))
+    return qs.none()
 
 
 def can_publish_results(actor: Actor, call) -> Decision:
@@ -181,3 +199,14 @@ def call_kind_decision(org: Organization, call) -> Decision:
             _("The program “%(program)s” accepts only: %(kinds)s.") % {"program": call.program.name, "kinds": labels}
         )
     return ALLOW
+
+
+# --- the working-day calendar -------------------------------------------------------------------
+
+
+def can_enter_holidays(actor: Actor) -> Decision:
+    """The year's official holiday arrangement (national) is entered by the platform operator or a
+    provincial department; it moves working-day deadlines everywhere, so it is audited."""
+    if actor.is_operator or actor.is_provincial:
+        return ALLOW
+    return deny(_("Only the platform operator or a provincial department enters the holiday calendar."))

@@ -48,8 +48,9 @@ def call_deadlines(actor: Actor, call, *, book: DeadlineBook | None = None,
     """The call's deadlines for the actor (see CallDeadlines), from `book` or the call's stages."""
     region = actor.region
     book = book or DeadlineBook.of_calls([call])
-    filing = book.resolve(call.pk, StageLevel.APPLICANT, region)
     level = deadline_level(actor)
+    own = actor.organization.pk if level == StageLevel.APPLICANT and actor.organization else None
+    filing = book.resolve(call.pk, StageLevel.APPLICANT, region, own, now)
     if level == StageLevel.APPLICANT:
         yours = filing
     elif level is not None and region is not None:

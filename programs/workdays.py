@@ -5,7 +5,12 @@ Sources, in order:
 2. the `chinese_calendar` package for the years it covers (2004-2026 in 1.11.0; it raises
    NotImplementedError beyond);
 3. for a year with neither a package entry nor a `CalendarYear` row marking it complete, the
-   plain Monday-Friday rule, with a warning that the official calendar is not known yet.
+   Monday-Friday rule less the statutory holidays on fixed dates (元旦 1-1, 劳动节 5-1 and 5-2,
+   国庆节 10-1 to 10-3: 《全国年节及纪念日放假办法》), with a warning that the official
+   arrangement (the moved days, the lunar festivals) is not known yet.
+
+Saving a year's arrangement (`programs.services.calendar_year_save`) recomputes every stored
+working-day deadline, so the deadline shown and the one enforced stay the same.
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ from django.utils.translation import gettext as _
 from .constants import DeadlineKind
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+#: statutory holidays on fixed dates (month, day), whatever the year's arrangement moves around them
+STATUTORY_FIXED_HOLIDAYS = frozenset({(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)})
 
 
 def package_covers(year: int) -> bool:
@@ -68,6 +76,8 @@ class WorkdayCalendar:
             return self.overrides[day]
         if day.year not in self.complete_years and self.year_is_known(day.year):
             return chinese_calendar.is_workday(day)
+        if day.year not in self.complete_years and (day.month, day.day) in STATUTORY_FIXED_HOLIDAYS:
+            return False
         return day.weekday() < 5
 
     def add_working_days(self, start: dt.date, days: int) -> WorkdayResult:
@@ -88,7 +98,8 @@ class WorkdayCalendar:
             result.warnings.append(
                 _(
                     "The official holiday calendar for %(year)s has not been entered yet: this date counts "
-                    "Monday to Friday as working days and may move when the calendar is published."
+                    "Monday to Friday as working days, less the statutory holidays on fixed dates, and may move "
+                    "when the calendar is published."
                 )
                 % {"year": year}
             )

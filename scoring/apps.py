@@ -14,8 +14,16 @@ class ScoringConfig(AppConfig):
             "rubric_version.upload": _("Rubric uploaded"),
             "rubric_version.publish": _("Rubric version published"),
             "assessment.record": _("Assessment recorded"),
+            "county_round.open": _("County evaluation round opened"),
+            "county_round.figures": _("County figures entered"),
+            "county_round.publish": _("County ranking published"),
         })
 
         from portal.menu import MenuEntry, register_menu_entry
 
         register_menu_entry(MenuEntry("rubrics", _("Self-assessment rubrics"), "rubric-list", lambda actor: True, order=20))
+
+        from scoring.policy import can_see_county_evaluation
+
+        register_menu_entry(MenuEntry("county-evaluation", _("County evaluation"), "county-rounds",
+                                      can_see_county_evaluation, order=58))

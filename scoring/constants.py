@@ -21,3 +21,10 @@ SCORER_ORDER = (ScorerKind.SELF, ScorerKind.COUNTY, ScorerKind.CITY, ScorerKind.
 
 # An uploaded rubric file larger than this is refused before it is parsed.
 RUBRIC_FILE_MAX_BYTES = 512 * 1024
+
+
+class RoundStatus(models.TextChoices):
+    """A quarter's county evaluation: figures being entered, then published to the counties."""
+
+    DRAFT = "draft", _("Being entered")
+    PUBLISHED = "published", _("Published to the counties")

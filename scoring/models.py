@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .constants import RubricStatus, ScorerKind
+from .constants import RoundStatus, RubricStatus, ScorerKind
 from .engine import Rubric as CompiledRubric
 from .rubric_loader import load_rubric
 
@@ -199,3 +199,56 @@ class Assessment(models.Model):
 
     def points_by_item(self) -> dict[str, Decimal]:
         return {it["key"]: Decimal(str(it["points"])) for it in self.result.get("items", ())}
+
+
+# --- County evaluation (seed 002): quarterly ranking of the counties of a city -----------------
+
+
+class CountyEvaluationRound(models.Model):
+    """One quarter's county evaluation of a city (每季通报排名): the city bureau (or the province)
+    enters each county's indicators, the rubric (pinned version) scores them, the ranking by class
+    is computed (never stored twice) and, once published, the figures are frozen and the counties
+    read their table."""
+
+    city = models.ForeignKey("portal.Region", verbose_name=_("city"), on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"))
+    rubric_version = models.ForeignKey(RubricVersion, verbose_name=_("rubric version"), on_delete=models.PROTECT,
+                                       related_name="+")
+    status = models.CharField(_("status"), max_length=16, choices=RoundStatus.choices, default=RoundStatus.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("published by"), null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("county evaluation round")
+        verbose_name_plural = _("county evaluation rounds")
+        ordering = ["-year", "-quarter", "city__code"]
+        constraints = [models.UniqueConstraint(fields=["city", "year", "quarter"], name="uniq_county_round")]
+
+    def __str__(self) -> str:
+        return f"{self.city.name} {self.year}Q{self.quarter}"
+
+
+class CountyEvaluationEntry(models.Model):
+    """The figures of one county in one round (the rubric's input keys, exact decimal text)."""
+
+    round = models.ForeignKey(CountyEvaluationRound, verbose_name=_("round"), on_delete=models.CASCADE,
+                              related_name="entries")
+    county = models.ForeignKey("portal.Region", verbose_name=_("county"), on_delete=models.PROTECT, related_name="+")
+    inputs = models.JSONField(_("inputs"), default=dict)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    entered_at = models.DateTimeField(_("entered at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("county figures")
+        verbose_name_plural = _("county figures")
+        ordering = ["county__code"]
+        constraints = [models.UniqueConstraint(fields=["round", "county"], name="uniq_county_entry")]
+
+    def __str__(self) -> str:
+        return f"{self.round} · {self.county.name}"

@@ -9,8 +9,8 @@ from portal.access import ALLOW, Actor, Decision, can_view_organization, deny, r
 from portal.constants import RegionLevel, Role
 from portal.models import Organization
 
-from .constants import RubricStatus, ScorerKind
-from .models import Assessment, RubricVersion
+from .constants import RoundStatus, RubricStatus, ScorerKind
+from .models import Assessment, CountyEvaluationRound, RubricVersion
 
 # --- Scoring (rubrics, assessments) ---
 #
@@ -130,3 +130,57 @@ def assessments_visible(actor: Actor):
         return qs.filter(organization=actor.organization).exclude(scorer_kind=ScorerKind.EXPERT)
     return qs.filter(region_q(actor, "organization__region"))
 
+
+
+# --- County evaluation rounds (seed 002: the city ranks its counties each quarter) ---------------
+
+
+def can_run_county_evaluation(actor: Actor, city) -> Decision:
+    """The city bureau of `city` or the provincial department of its province enters the counties'
+    figures and publishes the ranking."""
+    if city is None or city.level != RegionLevel.CITY:
+        return deny(_("Choose a city."))
+    own = actor.region
+    if own is not None and actor.is_bureau and actor.level == RegionLevel.CITY and own.pk == city.pk:
+        return ALLOW
+    if own is not None and actor.is_provincial and own.province_id == city.province_id:
+        return ALLOW
+    return deny(_("Only the city bureau or the provincial department runs the county evaluation."))
+
+
+def county_rounds_visible(actor: Actor):
+    """Rounds the actor may read: those it runs (its city, or every city of its province), and for a
+    county bureau the published rounds of its city (its ranking table); nobody else."""
+    qs = CountyEvaluationRound.objects.select_related("city", "rubric_version__rubric")
+    own = actor.region
+    if own is None:
+        return qs.none()
+    if actor.is_provincial:
+        return qs.filter(city__province_id=own.province_id)
+    if actor.is_bureau and actor.level == RegionLevel.CITY:
+        return qs.filter(city_id=own.pk)
+    if actor.is_bureau and actor.level == RegionLevel.COUNTY and own.city_id:
+        return qs.filter(city_id=own.city_id, status=RoundStatus.PUBLISHED)
+    return qs.none()
+
+
+def can_enter_county_figures(actor: Actor, round_) -> Decision:
+    decision = can_run_county_evaluation(actor, round_.city)
+    if decision and round_.status != RoundStatus.DRAFT:
+        return deny(_("This ranking has been published; its figures are frozen."))
+    return decision
+
+
+def can_publish_county_round(actor: Actor, round_) -> Decision:
+    decision = can_enter_county_figures(actor, round_)
+    if decision and not round_.entries.exists():
+        return deny(_("Enter the figures of at least one county first."))
+    return decision
+
+
+def can_see_county_evaluation(actor: Actor) -> Decision:
+    """The county evaluation pages: the bureaus (a county reads its city's published rankings) and
+    the provincial department."""
+    if (actor.is_bureau or actor.is_provincial) and actor.region is not None:
+        return ALLOW
+    return deny(_("The county evaluation is for the bureaus and the provincial department."))

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from . import api, views
@@ -9,6 +9,7 @@ assessment_router = SimpleRouter()
 assessment_router.register("api/assessments", api.AssessmentViewSet, basename="api-assessment")
 
 urlpatterns = [
+    path("", include("scoring.counties.urls")),
     path("rubrics/", views.rubric_list, name="rubric-list"),
     path("rubrics/upload/", views.rubric_upload, name="rubric-upload"),
     path("rubrics/<slug:code>/", views.rubric_detail, name="rubric-detail"),

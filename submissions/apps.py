@@ -38,6 +38,9 @@ class SubmissionsConfig(AppConfig):
             "review.opinion": _("Opinion saved"),
             "conflict.declare": _("Conflict of interest declared"),
             "results.publish": _("Result list published"),
+            "objection.file": _("Objection filed"),
+            "objection.take": _("Objection taken in hand"),
+            "objection.answer": _("Objection answered"),
             "reminder.stage_deadline": _("Deadline reminder sent"),
             "review.expert_assign": _("Expert assigned"),
             "review.expert_unassign": _("Expert assignment removed"),
@@ -47,8 +50,10 @@ class SubmissionsConfig(AppConfig):
         from portal.menu import MenuEntry, register_menu_entry
         from submissions.policy import (
             can_follow_applications,
+            can_open_objection_desk,
             can_review_as_expert,
             can_upload_seal,
+            can_view_dashboard,
             can_work_review_queue,
         )
 
@@ -58,6 +63,9 @@ class SubmissionsConfig(AppConfig):
                                       can_follow_applications, order=40))
         register_menu_entry(MenuEntry("review-queue", _("Review queue"), "review-queue", can_work_review_queue,
                                       order=50))
+        register_menu_entry(MenuEntry("dashboard", _("Dashboard"), "dashboard", can_view_dashboard, order=45))
+        register_menu_entry(MenuEntry("objections", _("Objections"), "objection-list", can_open_objection_desk,
+                                      order=57))
         register_menu_entry(MenuEntry("expert-review", _("Expert review"), "expert-applications",
                                       can_review_as_expert, order=55))
         register_menu_entry(MenuEntry("bureau-seal", _("Bureau seal"), "bureau-seal", can_upload_seal, order=58))

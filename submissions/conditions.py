@@ -135,7 +135,7 @@ def _call_published(actor: Actor, app, ctx: Context) -> Decision:
 
 def _filing_on_time(actor: Actor, app, ctx: Context) -> Decision:
     now = ctx.now or timezone.now()
-    deadline = filing_deadline(call=app.call, region=app.region)
+    deadline = filing_deadline(call=app.call, region=app.region, organization_id=app.organization_id)
     if deadline.passed(now):
         return deny(deadline.passed_message(now) + " " + _(
             "Your draft is kept; contact the county bureau if the province extends the deadline."))

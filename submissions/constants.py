@@ -71,3 +71,9 @@ DECISION_TEMPLATES = {
     DecisionKind.PILOT: _("After expert review and the department's deliberation, the unit is admitted as a pilot; "
                       "it applies for recognition when the pilot period ends."),
 }
+
+
+class ObjectionStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    HANDLING = "handling", _("Being handled")
+    ANSWERED = "answered", _("Answered")

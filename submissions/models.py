@@ -20,7 +20,7 @@ from programs.models import (
     RequiredMaterial,
 )
 
-from .constants import DocumentFormat, DocumentKind, DocumentStatus, Level, MemberRole, Status
+from .constants import DocumentFormat, DocumentKind, DocumentStatus, Level, MemberRole, ObjectionStatus, Status
 
 RECEIPT_ORDER = ("-submitted_at", "-id")  # the newest receipt first: the current one
 
@@ -413,10 +413,51 @@ class ResultPublication(models.Model):
                                      on_delete=models.SET_NULL, related_name="+")
     published_at = models.DateTimeField(_("published at"), default=timezone.now)
     note = models.TextField(_("note"), blank=True)
+    publicity_working_days = models.PositiveSmallIntegerField(_("public notice period (working days)"), default=5)
 
     class Meta:
         verbose_name = _("published result list")
         verbose_name_plural = _("published result lists")
+
+    def __str__(self) -> str:
+        return f"{self.call} · {self.published_at:%Y-%m-%d}"
+
+
+def objection_path(instance, filename):
+    # The portal chooses the stored name; the sender's file name is kept only as data.
+    return f"objections/{uuid.uuid4().hex}"
+
+
+class Objection(models.Model):
+    """An objection (异议) to a published result list, filed by anyone during its public notice
+    period; the provincial department handles and answers it (submissions.publicity)."""
+
+    publication = models.ForeignKey(ResultPublication, verbose_name=_("published result list"),
+                                    on_delete=models.PROTECT, related_name="objections")
+    call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=100)
+    contact = models.CharField(_("contact"), max_length=200)
+    text = models.TextField(_("objection"))
+    file = models.FileField(_("file"), upload_to=objection_path, max_length=200, blank=True)
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    content_type = models.CharField(_("type"), max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    filed_at = models.DateTimeField(_("filed at"), default=timezone.now)
+    status = models.CharField(_("status"), max_length=16, choices=ObjectionStatus.choices,
+                              default=ObjectionStatus.RECEIVED)
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("handled by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        ordering = ["-filed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.call} · {self.name}"
 
 
 # --- Documents built by Celery tasks (application packet, county summary table) -----------------

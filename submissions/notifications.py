@@ -51,6 +51,7 @@ MEMBER_INVITATION = "member_invitation"
 EXPERT_ASSIGNMENT = "expert_assignment"
 
 RESULT_EMBARGO = "result_embargo"
+OBJECTION = "objection"
 
 # applications with work pending at a bureau: submitted, under review, or recommended and awaiting
 # the head's sign-off
@@ -237,11 +238,15 @@ def extension_mails(entry: AuditEntry, extension) -> list[Mail]:
     if ext.region_id:
         r = ext.region_id
         apps = apps.filter(Q(region_id=r) | Q(region__city_id=r) | Q(region__province_id=r))
+    if ext.organization_id:  # granted to one organization: it alone (and the bureaus holding its file)
+        apps = apps.filter(organization_id=ext.organization_id)
     recipients: set[str] = set()
     if stage.level in (Level.COUNTY, Level.CITY):
         regions = {bureau_region_id(app.region, stage.level)
                    for app in apps.filter(status__in=PENDING_AT_BUREAU, level=stage.level).select_related("region")}
-        if ext.region_id:  # the bureaus of the region, even with nothing pending yet
+        if ext.organization_id:
+            pass  # only the bureaus holding that organization's file
+        elif ext.region_id:  # the bureaus of the region, even with nothing pending yet
             regions |= set(_regions_within(ext.region_id))
         else:  # the whole province: every bureau of that level
             regions |= set(Region.objects.filter(province_id=call.province_id).values_list("pk", flat=True))
@@ -249,6 +254,8 @@ def extension_mails(entry: AuditEntry, extension) -> list[Mail]:
             recipients |= emails
     elif stage.level == "applicant":
         orgs = set(apps.filter(status__in=[Status.DRAFT, Status.RETURNED]).values_list("organization_id", flat=True))
+        if ext.organization_id:
+            orgs.add(ext.organization_id)
         for emails in applicant_addresses(orgs).values():
             recipients |= emails
     subject = _("[Innovation platform portal] Deadline extended: %(call)s") % {"call": call.title}
@@ -256,7 +263,8 @@ def extension_mails(entry: AuditEntry, extension) -> list[Mail]:
         "The provincial department extended the deadline of “%(stage)s” (%(call)s)%(region)s to %(at)s.\n"
         "Reason: %(reason)s"
     ) % {"stage": stage.name, "call": call.title, "at": _fmt(ext.new_deadline), "reason": entry.comment,
-         "region": f" ({ext.region.name})" if ext.region_id else ""}
+         "region": f" ({ext.region.name})" if ext.region_id else (
+             f" ({ext.organization.name})" if ext.organization_id else "")}
     return outbox.mails_to(recipients, kind=EXTENSION, subject=subject, body=body)
 
 
@@ -336,3 +344,25 @@ def expert_assignment_enqueue(*, entry: AuditEntry, application: Application, ex
             body += "\n" + _("Your access ends when the review stage closes at %(at)s.") % {"at": _fmt(closes_at)}
         mails = outbox.mails_to({address} if address else set(), kind=EXPERT_ASSIGNMENT, subject=subject, body=body)
     return outbox.enqueue(entry, mails)
+
+
+# --- objections to a published result list ---------------------------------------------------------
+
+
+def objection_mails(entry: AuditEntry, objection) -> list[Mail]:
+    """The provincial department of the call's province is told of a new objection (its staff)."""
+    call = objection.call
+    recipients: set[str] = set()
+    for emails in bureau_addresses(Level.PROVINCE, [call.province_id]).values():
+        recipients |= emails
+    subject = _("[Innovation platform portal] Objection to the result list: %(call)s") % {"call": call.title}
+    body = _("An objection to the published result list of “%(call)s” was filed at %(at)s by %(name)s. "
+             "Sign in to the portal to handle and answer it.") % {
+        "call": call.title, "at": _fmt(objection.filed_at), "name": objection.name}
+    return outbox.mails_to(recipients, kind=OBJECTION, subject=subject, body=body)
+
+
+def objection_enqueue(*, entry: AuditEntry, objection, dispatch: bool = True) -> int:
+    with outbox.composing():
+        mails = objection_mails(entry, objection)
+    return outbox.enqueue(entry, mails, dispatch=dispatch)

@@ -7,6 +7,8 @@ return for revision unlocks is `submissions.returns`.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +20,7 @@ from portal.models import Membership, Organization, Region, User
 from programs.constants import CallStatus
 from programs.deadlines import DeadlineBook, filing_deadline
 from programs.policy import call_kind_decision, call_place_decision, can_view_call
+from programs.workdays import WorkdayCalendar, end_of_day
 from submissions import models as m
 from submissions.constants import EDITABLE_STATUSES, FINAL_STATUSES, DocumentKind, Level, Status
 from submissions.returns import path_unlocked, returned_editable
@@ -59,6 +62,14 @@ def can_work_review_queue(actor: Actor) -> Decision:
     if actor.is_bureau or actor.is_provincial or actor.is_operator:
         return ALLOW
     return deny(_("The review pages are for the bureaus and the provincial department."))
+
+
+def can_view_dashboard(actor: Actor) -> Decision:
+    """The dashboard (/dashboard/): every bureau role and the provincial department, each with the
+    figures of its own region."""
+    if (actor.is_bureau or actor.is_provincial) and actor.region is not None:
+        return ALLOW
+    return deny(_("The dashboard is for the bureaus and the provincial department."))
 
 
 def can_recommend_at_all(actor: Actor) -> Decision:
@@ -321,7 +332,7 @@ def can_start_application(actor: Actor, call, *, now=None, existing=None) -> Dec
             return decision
     if call.status != CallStatus.PUBLISHED:
         return deny(_("This call is closed."))
-    deadline = filing_deadline(call=call, region=org.region)
+    deadline = filing_deadline(call=call, region=org.region, organization_id=org.pk)
     if deadline.passed(now):
         return deny(deadline.passed_message())
     if existing is None:
@@ -704,3 +715,75 @@ def experts_assignable(actor: Actor):
         organization__region__province_id=actor.province_id,
     ).values("user_id")
     return User.objects.filter(pk__in=members, is_active=True).order_by("last_name", "first_name", "username")
+
+
+# --- public notice of result lists (公示) and objections (异议) ----------------------------------
+
+
+def publicity_period(publication, calendar=None):
+    """The public notice period (公示期) of a published result list: from its publication to the end
+    (23:59:59, Asia/Shanghai) of its N-th working day, the publication day counting when it is a
+    working day; N is set on the call and kept on the publication. Returns (start, end, warnings):
+    computed from the working-day calendar each time, so a holiday entered later moves it."""
+    start = publication.published_at
+    first_day = timezone.localtime(start).date() - dt.timedelta(days=1)
+    result = (calendar or WorkdayCalendar()).add_working_days(first_day, max(publication.publicity_working_days, 1))
+    return start, end_of_day(result.date), result.warnings
+
+
+def can_file_objection(publication, *, now=None) -> Decision:
+    """Anyone (no account needed) may object to a result list during its public notice period;
+    before and after it, nobody."""
+    if publication is None:
+        return deny(_("The results of this call have not been published."))
+    now = now or timezone.now()
+    start, end, _warnings = publicity_period(publication)
+    if now < start:
+        return deny(_("The public notice period has not begun."))
+    if now > end:
+        return deny(_("The public notice period ended at %(end)s (Beijing time); objections are no longer accepted.")
+                    % {"end": timezone.localtime(end).strftime("%Y-%m-%d %H:%M:%S")})
+    return ALLOW
+
+
+def objections_visible(actor: Actor):
+    """Objections are read by the provincial department of the call's province (and operators);
+    nobody else, the applicants and bureaus included."""
+    qs = m.Objection.objects.select_related("call__province", "publication", "handled_by")
+    if actor.is_operator:
+        return qs
+    if actor.is_provincial and actor.region is not None:
+        return qs.filter(call__province_id=actor.province_id)
+    return qs.none()
+
+
+def can_open_objection_desk(actor: Actor) -> Decision:
+    """The objections page: the provincial department (and operators, reading)."""
+    if actor.is_provincial or actor.is_operator:
+        return ALLOW
+    return deny(_("Only the provincial department handles objections."))
+
+
+def can_handle_objection(actor: Actor, objection) -> Decision:
+    """The provincial department of the call's province handles and answers an objection."""
+    if not actor.is_provincial:
+        return deny(_("Only the provincial department handles objections."))
+    if objection.call.province_id != actor.province_id:
+        return deny(_("This belongs to another province."))
+    return ALLOW
+
+
+def can_take_objection(actor: Actor, objection) -> Decision:
+    """Take an objection in hand: only a received one (received → being handled)."""
+    decision = can_handle_objection(actor, objection)
+    if decision and objection.status != "received":
+        return deny(_("This objection is already being handled."))
+    return decision
+
+
+def can_answer_objection(actor: Actor, objection) -> Decision:
+    """Answer an objection not answered yet (received or being handled → answered)."""
+    decision = can_handle_objection(actor, objection)
+    if decision and objection.status == "answered":
+        return deny(_("This objection has been answered already."))
+    return decision

@@ -5,4 +5,6 @@ urlpatterns = [
     path("", include("submissions.review.urls")),
     path("", include("submissions.review.expert_urls")),
     path("", include("submissions.documents.urls")),
+    path("", include("submissions.dashboard.urls")),
+    path("", include("submissions.publicity.urls")),
 ]

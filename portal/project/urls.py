@@ -27,6 +27,7 @@ urlpatterns = [
     path("organizations/<int:pk>/edit/", views.organization_edit, name="organization-edit"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("programs.urls")),
+    path("", include("programs.holidays.urls")),
     path("", include("submissions.urls")),
     path("", include("portal.urls_registration")),
     path("", include("scoring.urls")),

@@ -123,7 +123,7 @@ def next_deadline(app: Application) -> NextDeadline | None:
     """The next deadline that matters for the application (uses the call's stages prefetched with
     `stages_prefetch("call__")` when present)."""
     if app.status == Status.DRAFT:
-        d = filing_deadline(call=app.call, region=app.region)
+        d = filing_deadline(call=app.call, region=app.region, organization_id=app.organization_id)
         if d.at is None:
             return NextDeadline(None, _("Any time (rolling)") if d.rolling else _("No deadline announced"))
         return NextDeadline(d.at, _("Filing deadline"))
@@ -931,7 +931,8 @@ def policy_rows(actor: Actor, *, figures: Mapping | None = None, now: dt.datetim
     for call in calls:
         reasons: list[str] = []
         unsettled: list[str] = []
-        deadline = filing_deadline(call=call, region=org.region) if org else Deadline(level=StageLevel.APPLICANT)
+        deadline = (filing_deadline(call=call, region=org.region, organization_id=org.pk) if org
+                    else Deadline(level=StageLevel.APPLICANT))
         if org is not None:
             for decision in (call_place_decision(org, call), call_kind_decision(org, call)):
                 if not decision:

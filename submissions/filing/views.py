@@ -57,6 +57,7 @@ from submissions.policy import (
     draft_conflicts_visible,
 )
 from submissions.progress import application_by_receipt, application_progress, current_step, lookup_allowed
+from submissions.publicity.selectors import publications_of
 from submissions.returns import path_unlocked, reasons_by_target, return_targets, returned_editable
 
 
@@ -181,7 +182,7 @@ def apply(request, code: str):
             else:
                 messages.success(request, _("Your application has been opened. It is saved as you type."))
                 return redirect("applicant-application-edit", pk=app.pk)
-    deadline = filing_deadline(call=call, region=actor.organization.region)
+    deadline = filing_deadline(call=call, region=actor.organization.region, organization_id=actor.organization.pk)
     return render(request, "submissions/applicant/apply.html", {
         "call": call, "form": form, "decision": decision, "has_letter": has_letter, "deadline": deadline,
         "spec": form_spec(call),
@@ -721,6 +722,7 @@ def application_list(request):
         })
     return render(request, "submissions/applicant/list.html", {
         "page": page, "rows": rows, "status": status, "statuses": Status.choices, "now": timezone.now(),
+        "publications": publications_of(r["app"].call_id for r in rows),
     })
 
 

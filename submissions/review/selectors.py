@@ -34,7 +34,7 @@ from scoring.models import prefers_english
 from submissions.constants import Level, Status
 from submissions.deadlines import GATED_LEVELS
 from submissions.forms import ANNUAL_FIGURES, FACT_LABELS, form_spec
-from submissions.models import Application, Attachment, InputCorrection, Receipt
+from submissions.models import Application, Attachment, InputCorrection, Receipt, Recommendation, Review
 from submissions.policy import (
     review_applications_visible,
     reviews_visible,
@@ -43,6 +43,7 @@ from submissions.policy import (
 from submissions.review.services import effective_inputs, level_inputs, rubric_for
 
 PENDING = (Status.SUBMITTED, Status.UNDER_REVIEW, Status.RECOMMENDED)
+NO_INDUSTRY = "-"  # the queue filter for applicants without an industry
 PAGE_SIZE = 50
 SORTS = {
     "submitted": ("submitted_at", "id"),
@@ -80,6 +81,9 @@ class QueueParams:
     stage: str = ""  # a level, "all", or "" (the actor's own level)
     status: str = ""
     county: int | None = None
+    city: int | None = None  # the city and its counties
+    industry: str = ""  # the applicant's industry ("-": none given)
+    recommended_by: int | None = None  # with an active recommendation counted against this region
     score_min: Decimal | None = None
     score_max: Decimal | None = None
     overdue: bool = False
@@ -102,6 +106,9 @@ class QueueParams:
             stage=stage,
             status=status,
             county=_int(data.get("county")),
+            city=_int(data.get("city")),
+            industry=(data.get("industry") or "").strip()[:100],
+            recommended_by=_int(data.get("recommended_by")),
             score_min=_decimal(data.get("score_min")),
             score_max=_decimal(data.get("score_max")),
             overdue=str(data.get("overdue", "")).lower() in {"1", "true", "on", "yes"},
@@ -241,6 +248,13 @@ def _filtered(actor: Actor, params: QueueParams) -> QuerySet[Application]:
         qs = qs.filter(call_id=params.call)
     if params.county:
         qs = qs.filter(region_id=params.county)
+    if params.city:
+        qs = qs.filter(Q(region_id=params.city) | Q(region__city_id=params.city))
+    if params.industry:
+        qs = qs.filter(organization__industry="" if params.industry == NO_INDUSTRY else params.industry)
+    if params.recommended_by:
+        qs = qs.filter(pk__in=Recommendation.objects.filter(quota_region_id=params.recommended_by, is_active=True)
+                       .values("application_id"))
     if params.q:
         text = params.q
         qs = qs.filter(
@@ -272,6 +286,12 @@ def status_counts(qs: QuerySet[Application]) -> dict[str, int]:
     values = [s for s in Status.values if s != Status.DRAFT]
     row = qs.order_by().aggregate(**{f"n_{s}": Count("pk", filter=Q(status=s)) for s in values})
     return {s: row[f"n_{s}"] for s in values if row[f"n_{s}"]}
+
+
+def queue_filtered(actor: Actor, params: QueueParams) -> QuerySet[Application]:
+    """The queue's applications under `params` (every filter but `overdue` and `status`): what the
+    dashboard counts, so that a figure and the queue it links to agree."""
+    return _filtered(actor, params)
 
 
 def review_queue(actor: Actor, params: QueueParams, *, now: dt.datetime | None = None) -> Queue:

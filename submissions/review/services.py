@@ -780,17 +780,32 @@ def sign_off_batch(*, actor: Actor, call, applications=None, opinion: str = "") 
 
 
 @transaction.atomic
-def results_publish(*, actor: Actor, call, note: str = "") -> ResultPublication:
+def results_publish(*, actor: Actor, call, note: str = "", publicity_working_days: int | None = None
+                    ) -> ResultPublication:
     """Publish the result list of a call (the decided applications). Until now the decisions were
     internal (the applicants saw their applications under review, see portal.access); after the
-    commit each applicant whose decision this list makes public is told its result by e-mail."""
+    commit each applicant whose decision this list makes public is told its result by e-mail. The
+    list is on public notice (公示, /public/results/<code>/) for the call's N working days
+    (`publicity_working_days` sets N on the call first), open to objections meanwhile."""
     _require(can_publish_results(actor, call))
     counts = {s: Application.objects.filter(call=call, status=s).count() for s in DECIDED}
     if not any(counts.values()):
         raise ValidationError(_("No application of this call has been decided yet."), code="nothing_decided")
-    publication = ResultPublication.objects.create(call=call, published_by=actor.user, note=(note or "").strip())
+    if publicity_working_days is not None:
+        try:
+            days = int(publicity_working_days)
+        except (TypeError, ValueError):
+            days = 0
+        if not 1 <= days <= 60:
+            raise ValidationError({"publicity_working_days": [_("The public notice period is 1 to 60 working days.")]})
+        call.publicity_working_days = days
+        call.save(update_fields=["publicity_working_days"])
+    publication = ResultPublication.objects.create(call=call, published_by=actor.user, note=(note or "").strip(),
+                                                   publicity_working_days=call.publicity_working_days)
     audit_record(actor=actor, action="results.publish", obj=publication, province=call.province,
-                 comment=publication.note, data={"call": call.code, **{str(k): v for k, v in counts.items()}})
+                 comment=publication.note, data={"call": call.code, "publicity_working_days":
+                                                 publication.publicity_working_days,
+                                                 **{str(k): v for k, v in counts.items()}})
     notifications.decisions_release(publication)  # the decision mails held until now go after the commit
     return publication
 
@@ -821,9 +836,10 @@ def quota_exception_grant(*, actor: Actor, call, region: Region, extra: int, rea
 
 @transaction.atomic
 def stage_extend(*, actor: Actor, stage, new_deadline: dt.datetime, reason: str,
-                 region: Region | None = None) -> StageExtension:
-    """Extend a stage's deadline, for all regions or one (a city covers its counties). The
-    extension, its reason and who made it are recorded; the affected users are notified."""
+                 region: Region | None = None, organization: Organization | None = None) -> StageExtension:
+    """Extend a stage's deadline, for all regions, one (a city covers its counties) or one
+    organization (e.g. an enterprise's filing). The extension, its reason and who made it are
+    recorded; the affected users are notified (and only they see it: programs.policy)."""
 
     stage = Stage.objects.select_related("call__province").get(pk=stage.pk)
     _require(can_extend_stage(actor, stage))
@@ -845,14 +861,21 @@ def stage_extend(*, actor: Actor, stage, new_deadline: dt.datetime, reason: str,
             errors["new_deadline"] = _("The new deadline must be later than the stage's deadline.")
     if region is not None and region.province_id != stage.call.province_id:
         errors["region"] = _("Choose a region of the call's province.")
+    if organization is not None:
+        if region is not None:
+            errors["organization"] = _("Extend for a region or for one organization, not both.")
+        elif organization.region.province_id != stage.call.province_id:
+            errors["organization"] = _("Choose an organization of the call's province.")
     if errors:
         raise ValidationError(errors)
-    ext = StageExtension.objects.create(stage=stage, region=region, new_deadline=new_deadline, reason=reason,
-                                        granted_by=actor.user)
+    ext = StageExtension.objects.create(stage=stage, region=region, organization=organization,
+                                        new_deadline=new_deadline, reason=reason, granted_by=actor.user)
     entry = audit_record(actor=actor, action="stage.extend", obj=ext, province=stage.call.province, region=region,
+                         organization=organization,
                          from_state=stage.deadline_at.isoformat() if stage.deadline_at else "",
                          to_state=new_deadline.isoformat()[:32], comment=reason,
-                         data={"call": stage.call.code, "stage": stage.pk, "region": region.code if region else None})
+                         data={"call": stage.call.code, "stage": stage.pk, "region": region.code if region else None,
+                               "organization": organization.pk if organization else None})
     notifications.extension_enqueue(entry=entry, extension=ext)
     return ext
 

@@ -32,6 +32,7 @@ from programs.policy import (
     can_publish_results,
     can_view_call,
     stage_extensions_visible,
+    stages_to_extend,
     stages_visible_for_review,
 )
 from programs.selectors import catalogue
@@ -659,8 +660,13 @@ def deadlines(request):
         if stage is None or not can_view_call(actor, stage.call):
             raise Http404(_("No such stage."))
         region = Region.objects.filter(pk=request.POST.get("region") or 0).first() if request.POST.get("region") else None
+        code = (request.POST.get("organization") or "").strip().upper()
+        organization = access.organizations_visible(actor).filter(credit_code=code).first() if code else None
+        if code and organization is None:
+            messages.error(request, _("No organization with this credit code in your province."))
+            return redirect("review-deadlines")
         try:
-            services.stage_extend(actor=actor, stage=stage, region=region,
+            services.stage_extend(actor=actor, stage=stage, region=region, organization=organization,
                                   new_deadline=_parse_datetime(request.POST.get("new_deadline", "")),
                                   reason=request.POST.get("reason", ""))
         except ValidationError as exc:
@@ -678,10 +684,12 @@ def deadlines(request):
         rows.append({"stage": s, "mine": mine,
                      "extensions": [e for e in book.extensions.get(s.pk, []) if e.pk in shown_extensions]})
     can_extend = bool(can_extend_deadlines(actor))
+    extendable = (list(stages_to_extend(actor).filter(call__status="published").order_by("call__code", "order")[:200])
+                  if can_extend else [])
     regions = list(Region.objects.filter(province_id=region.province_id).exclude(level=RegionLevel.PROVINCE)
                    .order_by("code")) if can_extend and region else []
     return render(request, "submissions/review/deadlines.html", {
-        "rows": rows, "can_extend": can_extend, "regions": regions, "now": timezone.now(),
+        "rows": rows, "can_extend": can_extend, "regions": regions, "now": timezone.now(), "extendable": extendable,
     })
 
 
@@ -734,7 +742,8 @@ def results(request, code: str):
                            "be undone."), button=_("Publish the result list"),
                 cancel=reverse("review-results", args=[code]))
         try:
-            services.results_publish(actor=actor, call=call, note=request.POST.get("note", ""))
+            services.results_publish(actor=actor, call=call, note=request.POST.get("note", ""),
+                                     publicity_working_days=request.POST.get("publicity_working_days") or None)
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
         else:

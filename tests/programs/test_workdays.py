@@ -30,9 +30,10 @@ def test_plain_weekday_count_would_be_wrong():
 
 def test_2027_without_calendar_warns_instead_of_crashing():
     result = offline_calendar().add_working_days(D(2026, 12, 28), 10)
-    # 2026-12-29..31 (Tue-Thu) = 3 days, 2027 Jan 1 Fri counts as a weekday without a calendar = 4,
-    # Jan 4-8 = 5..9, Jan 11 = 10.
-    assert result.date == D(2027, 1, 11)
+    # 2026-12-29..31 (Tue-Thu) = 3 days, 2027 Jan 1 Fri is New Year's Day (a statutory holiday on a
+    # fixed date, a holiday even before the year's arrangement is entered), Jan 4-8 = 4..8, Jan 11 = 9,
+    # Jan 12 = 10.
+    assert result.date == D(2027, 1, 12)
     assert result.uncertain_years == [2027]
     assert result.warnings and "2027" in result.warnings[0]
 
