@@ -236,7 +236,7 @@ class CountyEvaluationRound(models.Model):
 class CountyEvaluationEntry(models.Model):
     """The figures of one county in one round (the rubric's input keys, exact decimal text)."""
 
-    round = models.ForeignKey(CountyEvaluationRound, verbose_name=_("round"), on_delete=models.CASCADE,
+    round = models.ForeignKey(CountyEvaluationRound, verbose_name=_("evaluation round"), on_delete=models.CASCADE,
                               related_name="entries")
     county = models.ForeignKey("portal.Region", verbose_name=_("county"), on_delete=models.PROTECT, related_name="+")
     inputs = models.JSONField(_("inputs"), default=dict)

@@ -34,7 +34,7 @@ from scoring.models import prefers_english
 from submissions.constants import Level, Status
 from submissions.deadlines import GATED_LEVELS
 from submissions.forms import ANNUAL_FIGURES, FACT_LABELS, form_spec
-from submissions.models import Application, Attachment, InputCorrection, Receipt, Recommendation, Review
+from submissions.models import Application, Attachment, InputCorrection, Receipt, Recommendation
 from submissions.policy import (
     review_applications_visible,
     reviews_visible,

@@ -71,8 +71,8 @@ from submissions.policy import (
     site_visits_visible,
 )
 from submissions.quotas import quota_region_for, quota_status, quota_statuses
-from submissions.review import deliberate_pages as deliberate
 from submissions.returns import resubmission_changes, return_targets
+from submissions.review import deliberate_pages as deliberate
 from submissions.review import services
 from submissions.review.exports import applications_xlsx
 from submissions.review.selectors import (
