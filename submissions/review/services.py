@@ -452,9 +452,11 @@ def _parse_score(score) -> Decimal | None:
         value = Decimal(str(score).strip())
         if not value.is_finite():
             raise InvalidOperation
-        return _quantize(value)
     except (InvalidOperation, ValueError):
         raise ValidationError({"score": _("Enter the score as a number.")}) from None
+    if _quantize(value) != value:  # 59.999 is not rounded up to meet a condition of 60
+        raise ValidationError({"score": _("Give the score with at most two decimal places.")})
+    return _quantize(value)
 
 
 def _score_for_recommendation(*, actor: Actor, app: Application, review: Review, score, book=None,

@@ -92,6 +92,8 @@ def test_59_is_refused_quoting_the_condition_and_75_accepted(seeded, world, api_
     r = api.post(f"/api/review/applications/{app.pk}/recommend/", {"opinion": "同意", "score": "59"}, format="json",
                  **ZH)
     assert r.status_code == 400 and "不满足通知的条件" in r.json()[0] and CONDITION in r.json()[0]
+    r = _recommend(api, app, score=59.999)  # not rounded up to meet the condition
+    assert r.status_code == 400
     r = _recommend(api, app)  # no score at all
     assert r.status_code == 400 and "requires the bureau's initial score" in r.json()[0]
     assert not AuditEntry.objects.filter(action="application.recommend").exists()
@@ -145,6 +147,9 @@ def test_the_queue_prefills_each_row_with_the_bureaus_score(seeded, world, clien
     page = client.get("/review/").content.decode()
     assert re.search(rf'name="score_{a.pk}" value="72\.50?"', page)  # prefilled with the bureau's score
     assert f'name="score_{b.pk}" value=""' in page
+    r = client.post("/review/bulk/", {"action": "recommend", "selected": [a.pk, b.pk], "opinion": "同意",
+                                      f"score_{a.pk}": "59.999", f"score_{b.pk}": "66"}, follow=True)
+    assert "评分最多保留两位小数" in r.content.decode() and not Recommendation.objects.exists()
     # b's row left blank: refused by name, nothing recommended
     r = client.post("/review/bulk/", {"action": "recommend", "selected": [a.pk, b.pk], "opinion": "同意",
                                       f"score_{a.pk}": "72.50", f"score_{b.pk}": ""}, follow=True)
