@@ -27,3 +27,7 @@ class ProgramsConfig(AppConfig):
         from portal.menu import MenuEntry, register_menu_entry
 
         register_menu_entry(MenuEntry("calls", _("Calls"), "call-list", lambda actor: True, order=10))
+
+        from programs.policy import can_enter_holidays
+
+        register_menu_entry(MenuEntry("holidays", _("Holiday calendar"), "holidays", can_enter_holidays, order=90))

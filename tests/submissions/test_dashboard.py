@@ -116,3 +116,12 @@ def test_what_a_chart_shows_downloads_as_xlsx(world, client_for):
         "/dashboard/industries.xlsx").content)).active
     assert {r[0]: r[1] for r in industries.iter_rows(min_row=3, values_only=True)} == {"电子信息": 2, "装备制造": 2}
     assert client_for(world.city_reviewer).get("/dashboard/nothing.xlsx").status_code == 404
+
+
+def test_the_province_sees_the_coming_deadlines_of_every_level(world):
+    call = review_call(world, code="dash-dl")
+    board = dashboard(actor_for(world.province_officer))
+    stages = {d["stage"] for d in board.deadlines if d["call"] == call.title}
+    assert stages == {"企业申报", "县级审核推荐", "市级推荐"}
+    expected = {s.name: s.deadline_at for s in call.stages.all()}
+    assert all(d["at"] == expected[d["stage"]] for d in board.deadlines if d["call"] == call.title)
