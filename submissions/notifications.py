@@ -49,6 +49,7 @@ EXTENSION = "extension"
 REMINDER = "reminder"
 MEMBER_INVITATION = "member_invitation"
 EXPERT_ASSIGNMENT = "expert_assignment"
+EXPERT_ROUND = "expert_round"
 
 RESULT_EMBARGO = "result_embargo"
 OBJECTION = "objection"
@@ -343,6 +344,20 @@ def expert_assignment_enqueue(*, entry: AuditEntry, application: Application, ex
         if closes_at is not None:
             body += "\n" + _("Your access ends when the review stage closes at %(at)s.") % {"at": _fmt(closes_at)}
         mails = outbox.mails_to({address} if address else set(), kind=EXPERT_ASSIGNMENT, subject=subject, body=body)
+    return outbox.enqueue(entry, mails)
+
+
+def expert_round_enqueue(*, entry: AuditEntry, application: Application, experts: Iterable, round_no: int) -> int:
+    """Tell the experts asked for a further round of an application's review."""
+    app = application
+    recipients = {a for a in (outbox.normalize_address(u.email) for u in experts) if a}
+    with outbox.composing():
+        subject = _("[Innovation platform portal] Expert review, round %(n)d: %(title)s") % {
+            "n": round_no, "title": app.call.title}
+        body = _("The bureau asks you to review again an application to “%(call)s” (%(number)s): round %(n)d. "
+                 "Your earlier score stays on record. Sign in to the portal and open 专家评审.") % {
+            "call": app.call.title, "number": app.number or app.pk, "n": round_no}
+        mails = outbox.mails_to(recipients, kind=EXPERT_ROUND, subject=subject, body=body)
     return outbox.enqueue(entry, mails)
 
 

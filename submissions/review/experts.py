@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import remove_perm
 
 from portal.access import Actor, Decision
+from portal.models import User
 from portal.services import audit_record
 from programs.deadlines import Deadline, DeadlineBook
 from scoring.engine import InputError, evaluate
@@ -120,6 +121,7 @@ class ExpertRow:
     level: str
     deadline: Deadline
     open: Decision
+    mine: object = None  # the expert's review of the latest round it was asked for (None: not yet)
 
     @property
     def level_label(self) -> str:
@@ -134,16 +136,19 @@ def expert_queryset(actor: Actor) -> QuerySet[Application]:
 
 
 def expert_rows(actor: Actor, apps=None, *, now: dt.datetime | None = None) -> list[ExpertRow]:
-    """The rows of the expert's list (`apps`: a page of `expert_queryset`, default all of it): three
-    queries whatever the number of rows (the applications, then the stages and extensions of their
-    calls)."""
+    """The rows of the expert's list (`apps`: a page of `expert_queryset`, default all of it): four
+    queries whatever the number of rows (the applications, the stages and extensions of their
+    calls, the expert's own reviews)."""
     apps = list(expert_queryset(actor) if apps is None else apps)
     book = DeadlineBook({a.call_id for a in apps})
+    mine = {}
+    for review in ExpertReview.objects.filter(expert=actor.user, application__in=[a.pk for a in apps]).order_by("round"):
+        mine[review.application_id] = review  # the latest round wins
     rows = []
     for app in apps:
         level = app.expert_level or ""
         deadline = book.for_application(app, level) if level else Deadline(level=level)
-        rows.append(ExpertRow(app=app, level=level, deadline=deadline,
+        rows.append(ExpertRow(app=app, level=level, deadline=deadline, mine=mine.get(app.pk),
                               open=expert_may_read(actor, app, level=level, book=book, now=now)))
     return rows
 
@@ -281,8 +286,10 @@ def expert_round_ask(*, actor: Actor, application) -> int:
     conflicted = set(ExpertReview.objects.filter(application=app, conflict=True).values_list("expert_id", flat=True))
     experts = [g.user_id for g in expert_grants(application=app) if g.user_id not in conflicted]
     ExpertReview.objects.bulk_create([ExpertReview(application=app, expert_id=uid, round=current + 1) for uid in experts])
-    audit_record(actor=actor, action="review.expert_round", obj=app, province=app.province, region=app.region,
-                 data={"round": current + 1, "experts": len(experts)})
+    entry = audit_record(actor=actor, action="review.expert_round", obj=app, province=app.province,
+                         region=app.region, data={"round": current + 1, "experts": len(experts)})
+    notifications.expert_round_enqueue(entry=entry, application=app, round_no=current + 1,
+                                       experts=User.objects.filter(pk__in=experts))
     return current + 1
 
 

@@ -84,6 +84,14 @@ def test_the_split_view_renders_the_pdf_beside_the_scores_and_the_actions(world,
     assert float(page.inner_text("#bureau-total")) == float(before) + 5
     assert page.locator('#scores-table tr.differs[data-item="management_rules"]').count() == 1
     expect(page.locator("#recommend-form button[type=submit]")).to_be_in_viewport(ratio=1)
+    # saving the picks is an ordinary POST of the same form (the preview only listens to changes)
+    with page.expect_navigation():
+        page.click("#levels-form button[type=submit]")
+    from submissions.models import InputCorrection
+
+    assert InputCorrection.objects.filter(application=app, input_key="management_rules",
+                                          new_value="very_complete").count() == 1
+    page.wait_for_selector("[data-material-viewer][data-rendered-page='1']")
 
     # page navigation and zoom
     page.click(".mv-next")

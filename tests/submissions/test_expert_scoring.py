@@ -29,7 +29,7 @@ PICKS_B = {"management_rules": "incomplete", "development_plan": "none"}
 
 
 def expert_of(world, username):
-    user = UserFactory(username=username)
+    user = UserFactory(username=username, email=f"{username}@example.com")
     m = MembershipFactory(user=user, organization=world.experts_jx, role=Role.EXPERT)
     user.active_membership = m
     user.save(update_fields=["active_membership"])
@@ -47,6 +47,8 @@ def case(world, deadline):
     call = review_call(world, code="xs", rubric_code="gansu-2022-alliance", city_deadline=deadline)
     app = at_city(world, world.ent_zg, call)
     second, third = expert_of(world, "expert2"), expert_of(world, "expert3")
+    world.expert.email = "expert1@example.com"
+    world.expert.save(update_fields=["email"])
     for user in (world.expert, second, third):
         experts.expert_assign(actor=actor_for(world.city_reviewer), application=app, expert=user)
     return app, world.expert, second, third
@@ -133,7 +135,11 @@ def test_the_bureau_sees_every_score_the_mean_and_the_spread_and_asks_a_second_r
     assert Decimal(rounds[0]["mean"]) == a and Decimal(rounds[0]["spread"]) == 0
     assert Decimal(rounds[1]["spread"]) == abs(a - b)  # round 1 unchanged
     assert ExpertReview.objects.get(expert=second, round=1).opinion == "差"
-    assert AuditEntry.objects.filter(action="review.expert_round").count() == 1
+    round_entry = AuditEntry.objects.get(action="review.expert_round")
+    from portal.models import OutboxMessage
+
+    told = set(OutboxMessage.objects.filter(audit_entry=round_entry).values_list("recipient", flat=True))
+    assert told == {first.email.lower(), second.email.lower()}  # not the expert with a conflict
 
 
 def test_scoring_ends_with_the_stage_and_is_for_the_assigned_expert_only(world, api_for, client_for, case, deadline):
@@ -184,3 +190,14 @@ def test_the_new_endpoints_are_documented_in_the_openapi_schema(client):
     assert {"decision", "comment", "ids"} <= set(components["BulkDecideInput"]["properties"])
     assert "opinion" in components["SignOffInput"]["properties"]
     assert {"unlimited_reason", "applied", "full", "refusal"} <= set(components["QuotaStatus"]["properties"])
+
+
+def test_the_expert_list_says_what_it_gave(world, client_for, case):
+    app, first, second, third = case
+    experts.expert_review_submit(actor=actor_for(first), application=app, levels=PICKS_A, opinion="好")
+    experts.expert_conflict_declare(actor=actor_for(third), application=app, reason="亲属任职")
+    cell = lambda user: re.search(r'<td class="my-review">(.*?)</td>', client_for(user).get(  # noqa: E731
+        reverse("expert-applications"), **ZH).content.decode(), re.S).group(1)
+    assert str(total_for(app, PICKS_A)) in cell(first)
+    assert "利益冲突" in cell(third)
+    assert "尚未评分" in cell(second)
