@@ -23,6 +23,12 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = BaseUserAdmin.fieldsets + ((_("Portal"), {"fields": ("phone", "active_membership")}),)
     raw_id_fields = ["active_membership"]
 
+    def has_delete_permission(self, request, obj=None):
+        # the audit trail names its actors and cannot be changed: such an account is deactivated instead
+        if obj is not None and AuditEntry.objects.filter(actor=obj).exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):

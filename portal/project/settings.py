@@ -407,7 +407,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Office files are zip containers: refused before acceptance when they would unpack to more than
-# this in total, or when a member (or the whole) unpacks more than this many times its packed size.
+# this in total, or (past 10 MB unpacked) unpack to more than this many times their packed size.
 UPLOAD_ZIP_MAX_UNCOMPRESSED = env.int("UPLOAD_ZIP_MAX_UNCOMPRESSED_MB", default=200) * 1024 * 1024
 UPLOAD_ZIP_MAX_RATIO = env.int("UPLOAD_ZIP_MAX_RATIO", default=100)
 UPLOAD_ZIP_MAX_MEMBERS = env.int("UPLOAD_ZIP_MAX_MEMBERS", default=10_000)

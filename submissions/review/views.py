@@ -506,9 +506,10 @@ def _stream(field, name: str, content_type: str):
                             content_type=content_type if inline else (mimetypes.guess_type(name)[0]
                                                                       or "application/octet-stream"))
     response["X-Content-Type-Options"] = "nosniff"
-    if content_type.startswith("image/"):
-        # an image document needs nothing else; (a sandbox would stop the browser's PDF viewer, so PDFs get none)
-        response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    if inline:
+        # sandboxed: no origin, no script, no form (Chromium's PDF viewer still shows a PDF; PDFs carrying
+        # scripts, actions or embedded files are refused at upload)
+        response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     return response
 
 

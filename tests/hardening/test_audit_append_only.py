@@ -71,3 +71,10 @@ def test_inserting_still_works_on_postgres(entries):
                        "object_id, object_repr, from_state, to_state, comment, data) VALUES (now(), '', '', "
                        "'test.raw', 'portal.user', '1', '', '', '', '', '{}')")
     assert AuditEntry.objects.filter(action="test.raw").count() == 1
+
+
+def test_an_account_named_by_the_audit_trail_cannot_be_deleted_in_the_admin(client, world):
+    AuditEntry.objects.create(action="test.record", object_type="portal.user", object_id="1", actor=world.county_reviewer)
+    client.force_login(world.operator)
+    assert client.get(f"/admin/portal/user/{world.county_reviewer.pk}/delete/").status_code == 403
+    assert client.get(f"/admin/portal/user/{world.expert.pk}/delete/").status_code == 200

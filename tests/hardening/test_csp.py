@@ -150,3 +150,24 @@ def test_nginx_hides_the_server():
     conf = (BASE / "deploy" / "nginx.conf").read_text()
     assert re.search(r"^\s*server_tokens off;", conf, re.M)
     assert re.search(r"^\s*proxy_hide_header Server;", conf, re.M)
+
+
+@pytest.mark.django_db
+def test_the_reviewers_material_view_is_sandboxed_too(client_for, world, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    from programs.models import RequiredMaterial
+    from submissions.models import Attachment
+    from tests.submissions.test_applicant_support import pdf_bytes
+    from tests.submissions.test_review_support import review_call, submitted
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    call = review_call(world, code="csp-review")
+    app = submitted(world.ent_zg, call)
+    material = RequiredMaterial.objects.create(call=call, order=9, code="scan", name="扫描件", allowed_types=["pdf"])
+    att = Attachment(application=app, material=material, original_name="a.pdf", content_type="application/pdf",
+                     size=1, sha256="0" * 64)
+    att.file.save("a.pdf", ContentFile(pdf_bytes()), save=True)
+    response = client_for(world.county_reviewer).get(f"/review/applications/{app.pk}/files/{att.pk}/")
+    assert response.status_code == 200
+    assert "sandbox" in _policy(response) and "'unsafe-inline'" not in response["Content-Security-Policy"]
