@@ -40,7 +40,6 @@
       if (refused) {
         var list = refused.closest(".messages");
         list.setAttribute("tabindex", "-1");
-        list.setAttribute("role", "alert");
         list.focus();
       }
       return;
