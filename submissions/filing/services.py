@@ -241,6 +241,11 @@ class SubmissionRefused(ValidationError):
         super().__init__([p.message for p in self.problems], code="submission_refused")
 
 
+def field_label(f) -> str:
+    """The label of a form field as a person reads it (a figure with its year)."""
+    return _label(f)
+
+
 def _label(f) -> str:
     text = str(f.label)
     if f.path.startswith("figures."):

@@ -301,7 +301,8 @@ def application_edit(request, pk: int):
         if outcome.saved:
             messages.success(request, _("Saved."))
             for path, message in outcome.warnings.items():
-                messages.warning(request, f"{path}: {message}")
+                field = spec.field(path)  # the field by its label, never its key
+                messages.warning(request, f"{services.field_label(field)}: {message}" if field else message)
             return redirect("applicant-application-edit", pk=app.pk)
         messages.error(request, outcome.refused)
         if outcome.conflict:

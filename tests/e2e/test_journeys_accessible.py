@@ -43,3 +43,13 @@ def test_the_skip_link_is_the_first_tab_stop_and_reaches_main(demo, laptop, live
     assert page.evaluate("document.activeElement.id") == "main"
     landmarks = page.evaluate("""() => ['header', 'nav', 'main', 'footer'].map(t => document.querySelectorAll(t).length)""")
     assert landmarks[0] >= 1 and landmarks[1] >= 1 and landmarks[2] == 1 and landmarks[3] >= 1
+
+
+@pytest.mark.parametrize("journey,username", [JOURNEYS[0], JOURNEYS[1]])
+def test_the_journey_in_english_shows_nothing_internal_either(demo, laptop, live_server, journey, username):
+    page = laptop()
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    visits = walk(page, live_server.url, username)
+    assert page.evaluate("document.documentElement.lang") == "en"
+    problems = {v.url: {"axe": v.axe, "internal": v.internal} for v in visits if v.axe or v.internal}
+    assert problems == {}

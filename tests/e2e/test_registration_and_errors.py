@@ -130,3 +130,22 @@ def test_a_refused_submission_focuses_the_summary_whose_links_focus_each_field(d
     page.screenshot(path=f"{artifacts_dir}/submit-02-field-focused.png")
     app.refresh_from_db()
     assert app.status == Status.DRAFT
+
+
+def test_a_refused_review_form_puts_its_message_in_focus_at_the_top(demo, laptop, live_server):
+    from submissions.constants import Status
+    from submissions.models import Application
+    from tests.e2e.journeys import sign_in
+
+    app = Application.objects.filter(status=Status.SUBMITTED, region__code="360702").order_by("pk").first()
+    page = laptop()
+    sign_in(page, live_server.url, "zhanggong_reviewer")
+    page.goto(f"{live_server.url}/review/applications/{app.pk}/")
+    page.evaluate("document.querySelectorAll('#return-form [required]').forEach(e => e.removeAttribute('required'))")
+    with page.expect_navigation():
+        page.click("#return-form button[type=submit]")
+    page.wait_for_function("() => document.activeElement && document.activeElement.classList.contains('messages')")
+    assert page.locator(".messages .msg-error").count() >= 1
+    app.refresh_from_db()
+    assert app.status == Status.SUBMITTED
+    assert run_axe(page) == []

@@ -34,7 +34,16 @@
     }
     // arriving by a link to one field (from the submit check): that field
     if (location.hash.length > 1 && focusField(decodeURIComponent(location.hash.slice(1)))) return;
-    if (!summary) return;
+    if (!summary) {
+      // a refusal reported as a message (the review forms): the message at the top takes the focus
+      var refused = document.querySelector(".messages .msg-error");
+      if (refused) {
+        var list = refused.closest(".messages");
+        list.setAttribute("tabindex", "-1");
+        list.focus();
+      }
+      return;
+    }
     var links = summary.querySelectorAll("a[data-field]");
     if (summary.hasAttribute("data-focus-field") && links.length === 1 && links[0].pathname === location.pathname &&
         focusField(links[0].dataset.field)) return;
