@@ -36,6 +36,7 @@ class DocumentJobSerializer(serializers.ModelSerializer):
     class Meta:
         model = DocumentJob
         fields = ["id", "kind", "fmt", "status", "application", "call", "region", "receipt_number", "pages", "size",
+                  "progress_done", "progress_total",
                   "sha256", "error", "requested_at", "started_at", "finished_at", "download_url"]
         read_only_fields = fields
 

@@ -25,7 +25,6 @@ import io
 import json
 
 from django.conf import settings
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -273,9 +272,3 @@ def letters_request(*, actor, call, applications, level: str) -> list:
         jobs.append(job)
     return jobs
 
-
-def letters_of(region, call=None):
-    qs = DocumentJob.objects.filter(kind=DocumentKind.LETTER, region=region)
-    if call is not None:
-        qs = qs.filter(call=call)
-    return qs.filter(~Q(status="failed")).order_by("-requested_at", "-id")

@@ -1,18 +1,22 @@
 """The application packet (申报书 PDF) and the machinery shared by the documents built in tasks.
 
-A packet is one PDF of an application as submitted with one receipt, in binding order:
+A packet is one PDF of an application as submitted with one receipt, bound as seed 003 asks
+(总目录, 分类目录, 页码, 书脊, fixed order):
 
 1. a cover (call, applicant, credit code, region, receipt number and time, SHA-256 fingerprint of
    the receipt), rendered with WeasyPrint;
-2. a table of contents listing the parts with the page where each starts in the final packet;
+2. the master contents: the form, every material category and every file, with its page;
 3. the application form as the receipt recorded it (labels from the call's form, the figures per
    year, the self-assessment figures and the self-score, the declarations), laid out by
-   ``selectors_review.review_form``;
-4. every uploaded material of the receipt in slot order: PDFs as they are, JPEG/PNG images one
-   page each; files of other kinds (Office, video) are listed in the contents, not merged;
+   ``review.selectors.review_form``;
+4. per material category (a slot of the call's required materials, in the call's order) its
+   contents page and its files: PDFs, JPEG/PNG images one page each, Word and Excel files
+   converted by LibreOffice (``office_to_pdf``); a video is listed, not bound;
+5. the spine (书脊): unit, program, year.
 
-then a footer stamp "receipt number · page N / M" is overlaid on every page (pikepdf: one form
-XObject per page drawn last, turned with the page's /Rotate so it sits at the bottom as seen).
+Every page is A4 (a landscape material page on A4 landscape, fitted, not shrunk onto portrait)
+with the footer "receipt number · page N / M"; page labels count 1 … M; bookmarks for every
+section, category and file. The task signs the result (``signing``).
 
 WeasyPrint renders escaped user content only (Django templates autoescape) and fetches nothing but
 ``data:`` URIs and the portal's own font files (``portal-font:<name>`` found among the static

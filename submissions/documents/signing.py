@@ -138,6 +138,16 @@ class Verification:
         return self.signed and self.intact
 
 
+def _padding_untouched(signature) -> bool:
+    """The signature's /Contents is the CMS container followed by zeros only (the digest does not
+    cover /Contents: a byte changed in its padding must not pass)."""
+    from asn1crypto import cms  # noqa: PLC0415
+
+    raw = bytes(signature.sig_object["/Contents"])
+    der = cms.ContentInfo.load(raw, strict=False).dump()
+    return raw[:len(der)] == der and not raw[len(der):].strip(b"\x00")
+
+
 def verify_pdf(data: bytes) -> Verification:
     """Is `data` a PDF signed by the portal and unaltered since?"""
     from pyhanko.pdf_utils.reader import PdfFileReader  # noqa: PLC0415
@@ -164,7 +174,8 @@ def verify_pdf(data: bytes) -> Verification:
         result.signed_at = status.signer_reported_dt
         result.reason = str(signature.sig_object.get("/Reason", "") or "")
         result.intact = bool(status.intact and status.valid and status.trusted
-                             and status.coverage == SignatureCoverageLevel.ENTIRE_FILE)
+                             and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+                             and _padding_untouched(signature))
         if result.intact:
             return result
     return result

@@ -198,8 +198,10 @@ def verify(request):
             data = b"".join(upload.chunks())
             digest = hashlib.sha256(data).hexdigest()
             result = signing.verify_pdf(data)
-            context.update(checked=True, result=result, sha256=digest, file_name=upload.name,
-                           job=document_by_fingerprint(digest) if result.unaltered else None)
+            job = document_by_fingerprint(digest) if result.unaltered else None
+            # unaltered: signed by the portal, intact, and exactly the file the portal issued
+            context.update(checked=True, result=result, sha256=digest, file_name=upload.name, job=job,
+                           unaltered=job is not None)
     return render(request, "submissions/documents/verify.html", context)
 
 

@@ -50,6 +50,14 @@ def test_verify_page_says_unaltered_for_the_file_and_altered_after_one_byte(worl
         assert 'data-verified="no"' in html, position
         assert app.receipts.get().number not in html
 
+    # a byte of the signature's own padding (outside the signed bytes)
+    start = data.index(b"/Contents <") + len(b"/Contents <")
+    end = data.index(b">", start)
+    padded = bytearray(data)
+    padded[end - 10] = ord("1") if padded[end - 10] != ord("1") else ord("2")
+    assert not signing.verify_pdf(bytes(padded)).unaltered
+    assert 'data-verified="no"' in verify(bytes(padded))
+
     # something appended after the signature
     assert 'data-verified="no"' in verify(data + b"\n% appended\n")
     # a PDF the portal did not sign, and a file that is no PDF
