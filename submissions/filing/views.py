@@ -83,7 +83,7 @@ def _app_or_404(actor, pk):
 def _app_to_save_or_404(actor, pk):
     """The one application a save is for: one query by primary key within what the actor may see
     (no list annotations); the service checks under its row lock whether the actor may change it."""
-    app = applications_visible(actor).filter(pk=pk).first()
+    app = applications_visible(actor).select_related(None).select_related("call__program").filter(pk=pk).first()
     if app is None:
         raise Http404(_("No such application in your scope."))
     return app

@@ -54,6 +54,12 @@ def test_the_filter_form_updates_the_table_and_the_url_without_a_reload(world, q
     page.goto(f"{live_server.url}/review/?q=章贡乙")
     assert rows(page) == [str(apps[1].pk)] and page.input_value("#f-q") == "章贡乙"
 
+    # the "select all" box (a static script, no inline handler) ticks and clears every row
+    page.check("table.queue thead input[data-select-all]")
+    assert page.locator("#bulk-form input[name=selected]:checked").count() == 1
+    page.uncheck("table.queue thead input[data-select-all]")
+    assert page.locator("#bulk-form input[name=selected]:checked").count() == 0
+
     # back: the previous state, fetched again as a whole page (no copy of the page kept in the browser)
     page.go_back()
     page.wait_for_function("() => document.querySelectorAll('table.queue tbody tr[data-app]').length === 3")
