@@ -18,3 +18,9 @@
   tick();
   setInterval(tick, 30000);
 })();
+
+/* A select marked data-autosubmit submits its form when changed (the form keeps its button for use without JavaScript). */
+document.addEventListener("change", function (event) {
+  var select = event.target;
+  if (select && select.matches && select.matches("select[data-autosubmit]") && select.form) { select.form.submit(); }
+});
