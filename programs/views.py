@@ -9,16 +9,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from portal.constants import APPLICANT_KINDS, OrgKind, RegionLevel
+from portal.import_views import import_page
 from portal.models import Region
 from programs.policy import can_change_call, can_edit_call_draft, can_load_calls
 
-from . import services, workflow
+from . import imports, services, workflow
 from .deadlines import stages_prefetch
 from .filters import CallFilter
 from .forms import FORMSETS, SECTIONS, CallMainForm, CallTextForm
@@ -372,3 +374,22 @@ def call_confirm(request, code: str, move: str):
     return render(request, "programs/call_confirm.html", {
         "call": call, "move": move, "transition": workflow.TRANSITIONS[move], "decision": decision,
     })
+
+
+@login_required
+def call_quota_import(request, code: str):
+    """Quotas per city and county of a draft call from an XLSX table (checked, all or none)."""
+    call = _managed_call(request, code)
+    if not can_change_call(request.actor, call):
+        raise Http404(_("No such call."))
+    decision = can_edit_call_draft(request.actor, call)
+    if not decision:
+        messages.info(request, decision.reason)
+        return redirect("call-detail", code=code)
+    return import_page(
+        request, key=f"quotas:{call.pk}", template="programs/quota_import.html", context={"call": call},
+        check=lambda content: imports.quotas_import_check(actor=request.actor, call=call, content=content),
+        store=lambda content: imports.quotas_import(actor=request.actor, call=call, content=content),
+        done=lambda stored: reverse("call-detail", args=[code]) + "#quota",
+        success=lambda stored: _("The quotas have been stored."),
+    )
