@@ -91,7 +91,7 @@ def test_a_refused_form_says_why_beside_the_field_in_chinese_and_stores_nothing(
     data = builder_post(world, **{"stages-0-event_name": ""})
     page = officer.post(reverse("call-build"), data, **ZH).content.decode()
     box = page[page.index('id="f-stages-0-event_name"'):][:600]
-    assert "请填写工作日起算的事件" in box
+    assert "请填写工作日起算的事项" in box
     assert not Call.objects.exists()
 
 
