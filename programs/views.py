@@ -367,12 +367,13 @@ def call_preview(request, code: str):
 def call_confirm(request, code: str, move: str):
     """Publishing and closing ask first (the form posts to call-publish / call-close)."""
     call = _managed_call(request, code)
-    if move not in workflow.TRANSITIONS or not can_change_call(request.actor, call):
+    transition = workflow.move(move)
+    if transition is None or not can_change_call(request.actor, call):
         raise Http404(_("No such call."))
     decision = workflow.check(request.actor, call, move)
     (call,) = with_deadlines(request.actor, [call])
     return render(request, "programs/call_confirm.html", {
-        "call": call, "move": move, "transition": workflow.TRANSITIONS[move], "decision": decision,
+        "call": call, "move": move, "transition": transition, "decision": decision,
     })
 
 
