@@ -170,3 +170,19 @@ def test_the_export_loads_again_as_the_same_call(world, program, client_for):
     copy = Call.objects.get(code="gs-2026-etc-copy")
     assert copy.stages.get(order=1).deadline_at == dt.datetime(2026, 10, 15, 23, 59, 59, tzinfo=SHANGHAI)
     assert list(copy.materials.values_list("allowed_types", flat=True)) == [["pdf"]]
+
+
+def test_the_rubric_is_chosen_among_the_published_rubrics(world, program, client_for):
+    import io
+
+    from django.core.management import call_command
+
+    call_command("load_rubrics", stdout=io.StringIO())
+    officer = client_for(world.other_province_officer)
+    form = officer.get(reverse("call-build"), **ZH).content.decode()
+    picker = form[form.index('name="call-rubric_code"'):].split("</select>")[0]
+    assert 'value="gansu-2022-etc"' in picker
+    response = officer.post(reverse("call-build"), builder_post(world, **{"call-rubric_code": "no-such-rubric"}), **ZH)
+    assert response.status_code == 200 and not Call.objects.exists()  # not one of the choices
+    officer.post(reverse("call-build"), builder_post(world, **{"call-rubric_code": "gansu-2022-etc"}), **ZH)
+    assert Call.objects.get(code="gs-2026-etc-built").rubric_code == "gansu-2022-etc"
