@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from portal.constants import APPLICANT_KINDS, OrgKind, RegionLevel
 from portal.import_views import import_page
 from portal.models import Region
-from programs.policy import can_change_call, can_edit_call_draft, can_load_calls
+from programs.policy import can_build_call, can_change_call, can_edit_call_draft, can_load_calls
 
 from . import imports, services, workflow
 from .deadlines import stages_prefetch
@@ -52,7 +52,7 @@ def call_list(request):
         request,
         "programs/call_list.html",
         {"filter": flt, "page": page, "query": query.urlencode(), "now": timezone.now(),
-         "can_load_calls": bool(can_load_calls(actor))},
+         "can_load_calls": bool(can_load_calls(actor)), "can_build_call": bool(can_build_call(actor))},
     )
 
 
@@ -290,10 +290,10 @@ def _render_builder(request, *, main, sets, call=None, province=None):
 def call_build(request):
     """A new call built in forms (a draft of the officer's province)."""
     actor = request.actor
-    decision = can_load_calls(actor)
-    province = Region.objects.filter(pk=actor.province_id).first()
-    if not decision or province is None:
-        raise PermissionDenied(decision.reason or _("Calls are published by the provincial department."))
+    decision = can_build_call(actor)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    province = Region.objects.get(pk=actor.province_id)
     initial = {"year": timezone.localdate().year, "kind": "application"}
     main, sets = _builder_forms(request, province, initial_row=initial)
     if request.method == "POST" and main.is_valid() and all(s.is_valid() for s in sets.values()):

@@ -141,6 +141,10 @@ def test_wrong_users_are_refused(world, program, client_for):
     assert bureau.post(reverse("call-build"), builder_post(world, **{"call-code": "gs-x"})).status_code == 403
     assert bureau.post(reverse("call-build-edit", args=[call.code]), data).status_code == 404
     assert not Call.objects.filter(code="gs-x").exists()
+    # the platform operator loads notice files but builds no call of a province in forms
+    operator = client_for(world.operator)
+    assert operator.post(reverse("call-build"), builder_post(world, **{"call-code": "gs-op"})).status_code == 403
+    assert 'id="call-build-new"' not in operator.get(reverse("call-list")).content.decode()
     call.refresh_from_db()
     assert call.status == CallStatus.DRAFT and call.stages.get(order=1).deadline_at == before
 
