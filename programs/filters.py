@@ -64,4 +64,9 @@ class CallFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(title__icontains=value) | Q(document_number__icontains=value))
+        # the catalogue is searched by the program's name, the notice's number and text and the conditions
+        matching = Call.objects.filter(
+            Q(title__icontains=value) | Q(document_number__icontains=value) | Q(program__name__icontains=value)
+            | Q(notice_text__icontains=value) | Q(conditions__text__icontains=value)
+        ).values("pk")
+        return queryset.filter(pk__in=matching)

@@ -28,6 +28,7 @@ from .models import (
     RequiredMaterial,
     Stage,
 )
+from .rubric_choices import rubric_choices
 from .services import CALL_EDITABLE_FIELDS
 from .workdays import SHANGHAI
 
@@ -103,6 +104,13 @@ class CallMainForm(forms.Form):
     def __init__(self, *args, province, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["issuing_region"].choices = _region_choices(province, levels=[RegionLevel.CITY])
+        choices = rubric_choices()
+        if choices is not None:
+            current = (self.initial or {}).get("rubric_code")
+            if current and current not in {code for code, _title in choices}:
+                choices.append((current, current))  # keep a code the call already names
+            self.fields["rubric_code"] = forms.ChoiceField(
+                label=_label(Call, "rubric_code"), required=False, choices=[("", "—"), *choices])
         if editing:
             del self.fields["code"]
 

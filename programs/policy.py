@@ -84,6 +84,14 @@ def can_load_calls(actor: Actor) -> Decision:
     return deny(_("Calls are published by the provincial department."))
 
 
+def can_build_call(actor: Actor) -> Decision:
+    """May the actor build a new call in forms? A provincial officer, for its own province (an
+    operator loads notice files, which name their province)."""
+    if actor.is_provincial and actor.province_id is not None:
+        return ALLOW
+    return deny(_("Calls are published by the provincial department."))
+
+
 def can_publish_call(actor: Actor, call) -> Decision:
     decision = can_change_call(actor, call)
     if not decision:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("calls/<slug:code>/edit/", views.call_edit, name="call-edit"),
     path("calls/<slug:code>/build/", views.call_build_edit, name="call-build-edit"),
     path("calls/<slug:code>/preview/", views.call_preview, name="call-preview"),
+    path("calls/<slug:code>/quotas/import/", views.call_quota_import, name="call-quota-import"),
     path("calls/<slug:code>/export.yaml", views.call_export, name="call-export"),
     path("calls/<slug:code>/confirm/<slug:move>/", views.call_confirm, name="call-confirm"),
     path("calls/<slug:code>/publish/", views.call_publish, name="call-publish"),

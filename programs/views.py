@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -16,10 +17,11 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from portal.constants import APPLICANT_KINDS, OrgKind, RegionLevel
+from portal.import_views import import_page
 from portal.models import Region
-from programs.policy import can_change_call, can_edit_call_draft, can_load_calls
+from programs.policy import can_build_call, can_change_call, can_edit_call_draft, can_load_calls
 
-from . import services, workflow
+from . import imports, services, workflow
 from .deadlines import stages_prefetch
 from .filters import CallFilter
 from .forms import FORMSETS, SECTIONS, CallMainForm, CallTextForm
@@ -51,7 +53,7 @@ def call_list(request):
         request,
         "programs/call_list.html",
         {"filter": flt, "page": page, "query": query.urlencode(), "now": timezone.now(),
-         "can_load_calls": bool(can_load_calls(actor))},
+         "can_load_calls": bool(can_load_calls(actor)), "can_build_call": bool(can_build_call(actor))},
     )
 
 
@@ -289,10 +291,10 @@ def _render_builder(request, *, main, sets, call=None, province=None):
 def call_build(request):
     """A new call built in forms (a draft of the officer's province)."""
     actor = request.actor
-    decision = can_load_calls(actor)
-    province = Region.objects.filter(pk=actor.province_id).first()
-    if not decision or province is None:
-        raise PermissionDenied(decision.reason or _("Calls are published by the provincial department."))
+    decision = can_build_call(actor)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    province = Region.objects.get(pk=actor.province_id)
     initial = {"year": timezone.localdate().year, "kind": "application"}
     main, sets = _builder_forms(request, province, initial_row=initial)
     if request.method == "POST" and main.is_valid() and all(s.is_valid() for s in sets.values()):
@@ -366,10 +368,30 @@ def call_preview(request, code: str):
 def call_confirm(request, code: str, move: str):
     """Publishing and closing ask first (the form posts to call-publish / call-close)."""
     call = _managed_call(request, code)
-    if move not in workflow.TRANSITIONS or not can_change_call(request.actor, call):
+    transition = workflow.move(move)
+    if transition is None or not can_change_call(request.actor, call):
         raise Http404(_("No such call."))
     decision = workflow.check(request.actor, call, move)
     (call,) = with_deadlines(request.actor, [call])
     return render(request, "programs/call_confirm.html", {
-        "call": call, "move": move, "transition": workflow.TRANSITIONS[move], "decision": decision,
+        "call": call, "move": move, "transition": transition, "decision": decision,
     })
+
+
+@login_required
+def call_quota_import(request, code: str):
+    """Quotas per city and county of a draft call from an XLSX table (checked, all or none)."""
+    call = _managed_call(request, code)
+    if not can_change_call(request.actor, call):
+        raise Http404(_("No such call."))
+    decision = can_edit_call_draft(request.actor, call)
+    if not decision:
+        messages.info(request, decision.reason)
+        return redirect("call-detail", code=code)
+    return import_page(
+        request, key=f"quotas:{call.pk}", template="programs/quota_import.html", context={"call": call},
+        check=lambda content: imports.quotas_import_check(actor=request.actor, call=call, content=content),
+        store=lambda content: imports.quotas_import(actor=request.actor, call=call, content=content),
+        done=lambda stored: reverse("call-detail", args=[code]) + "#quota",
+        success=lambda stored: _("The quotas have been stored."),
+    )

@@ -87,6 +87,11 @@ TRANSITIONS: dict[str, CallTransition] = {
 }
 
 
+def move(name: str) -> CallTransition | None:
+    """The move called `name` (its label for a page), None if there is no such move."""
+    return TRANSITIONS.get(name)
+
+
 def _first_refusal(transition: CallTransition, actor: Actor, call: Call) -> tuple[Condition, Decision] | None:
     for condition in transition.conditions:
         decision = condition.test(actor, call)

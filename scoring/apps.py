@@ -19,6 +19,15 @@ class ScoringConfig(AppConfig):
             "county_round.publish": _("County ranking published"),
         })
 
+        from programs.rubric_choices import register_rubric_choices
+
+        def rubrics():
+            from .models import Rubric  # noqa: PLC0415 - models are loaded once the registry is ready
+
+            return [(r.code, f"{r} ({r.code})") for r in Rubric.objects.filter(versions__status="published").distinct()]
+
+        register_rubric_choices(rubrics)
+
         from portal.menu import MenuEntry, register_menu_entry
 
         register_menu_entry(MenuEntry("rubrics", _("Self-assessment rubrics"), "rubric-list", lambda actor: True, order=20))

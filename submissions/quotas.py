@@ -244,3 +244,49 @@ def within_limit(status: QuotaStatus) -> Decision:
           "the batch cannot be signed off.")
         % {"quota": status.text, "region": status.region.name, "used": status.used, "limit": status.limit}
     )
+
+
+@dataclass
+class CityQuotaGroup:
+    """One city with its own quota (if any) and its counties' quotas, with the counties' totals."""
+
+    city: Region
+    status: QuotaStatus | None
+    counties: list[QuotaStatus]
+
+    @property
+    def used(self) -> int:
+        return sum(s.used for s in self.counties)
+
+    @property
+    def unlimited(self) -> bool:
+        return any(s.unlimited for s in self.counties)
+
+    @property
+    def limit(self) -> int | None:
+        return None if self.unlimited else sum(s.limit for s in self.counties)
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.unlimited else sum(s.remaining for s in self.counties)
+
+
+def quotas_by_city(cities: Iterable[QuotaStatus], counties: Iterable[QuotaStatus]) -> list[CityQuotaGroup]:
+    """The statuses of one call grouped by city (each county under its city), cities in code order;
+    a city appears when it or one of its counties has a quota or has used places."""
+    by_city: dict[int, CityQuotaGroup] = {}
+    for status in cities:
+        by_city[status.region.pk] = CityQuotaGroup(city=status.region, status=status, counties=[])
+    for status in counties:
+        city = status.region.city
+        if city is None:
+            continue
+        group = by_city.get(city.pk)
+        if group is None:
+            group = by_city[city.pk] = CityQuotaGroup(city=city, status=None, counties=[])
+        group.counties.append(status)
+    groups = [g for g in by_city.values()
+              if (g.status is not None and (g.status.quota or g.status.used)) or any(s.quota or s.used for s in g.counties)]
+    for group in groups:
+        group.counties = [s for s in group.counties if s.quota or s.used]
+    return sorted(groups, key=lambda g: g.city.code)

@@ -70,7 +70,7 @@ from submissions.policy import (
     review_applications_visible,
     site_visits_visible,
 )
-from submissions.quotas import quota_region_for, quota_status, quota_statuses
+from submissions.quotas import quota_region_for, quota_status, quota_statuses, quotas_by_city
 from submissions.returns import resubmission_changes, return_targets
 from submissions.review import deliberate_pages as deliberate
 from submissions.review import services
@@ -629,12 +629,14 @@ def quotas(request):
             else:
                 messages.success(request, _("The exception has been granted."))
         return redirect(f"{reverse('review-quotas')}?call={call.pk}")
-    rows = []
+    rows, groups = [], []
     regions_for_exceptions = []
     if call is not None:
         cities, counties = quota_regions_visible(actor, call)
-        rows = [s for s in quota_statuses(calls=[call], regions=cities, level=Level.CITY)
-                + quota_statuses(calls=[call], regions=counties, level=Level.COUNTY) if s.quota or s.used]
+        city_rows = quota_statuses(calls=[call], regions=cities, level=Level.CITY)
+        county_rows = quota_statuses(calls=[call], regions=counties, level=Level.COUNTY)
+        rows = [s for s in city_rows + county_rows if s.quota or s.used]
+        groups = quotas_by_city(city_rows, county_rows)
         regions_for_exceptions = cities + counties
 
     exceptions = []
@@ -642,7 +644,9 @@ def quotas(request):
         exceptions = list(QuotaException.objects.filter(call=call, region__in=[r.region for r in rows] or [0])
                           .select_related("region", "granted_by").order_by("-granted_at"))
     return render(request, "submissions/review/quotas.html", {
-        "calls": calls, "call": call, "rows": rows, "exceptions": exceptions,
+        "calls": calls, "call": call, "rows": rows, "groups": groups, "exceptions": exceptions,
+        "totals": {"used": sum(g.status.used for g in groups if g.status is not None),
+                   "county_used": sum(g.used for g in groups)},
         "can_grant": call is not None and bool(can_grant_quota_exception(actor, call)),
         "regions": regions_for_exceptions,
     })

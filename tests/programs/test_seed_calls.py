@@ -116,6 +116,10 @@ def test_all_seed_calls_are_published_valid_and_have_a_filing_stage(seeds):
         assert call.status == CallStatus.PUBLISHED, call.code
         call.full_clean()
         filing = [s for s in call.stages.all() if s.level == StageLevel.APPLICANT and s.region_id is None]
+        if call.kind == "catalogue" and not call.stages.exists():
+            # a catalogue entry whose procedure prints no date (seed 003): its window is indicative only
+            assert "时间仅供参考" in call.notice_text or "申报时间" not in call.notice_text, call.code
+            continue
         assert filing, f"{call.code} has no province-wide applicant stage"
         assert call.contacts.exists(), call.code
         assert call.notice_text and call.commitment_text, call.code
@@ -353,10 +357,11 @@ def test_jiangsu_catalogue(seeds):
     programs = [c.program.code for c in calls]
     assert len(set(programs)) == len(programs), "each catalogue entry has its own program type"
     for call in calls:
-        contact = call.contacts.first()
-        assert contact.department and contact.phone, call.code
+        if "联系方式" in call.notice_text:  # 支持科技创新专项担保计划 prints no contact and no window
+            contact = call.contacts.first()
+            assert contact.department and contact.phone, call.code
         assert call.title in call.notice_text, call.code
-        assert "时间仅供参考" in call.notice_text
+        assert "时间仅供参考" in call.notice_text or "申报时间" not in call.notice_text
 
 
 @pytest.mark.django_db
