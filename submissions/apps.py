@@ -44,6 +44,9 @@ class SubmissionsConfig(AppConfig):
             "reminder.stage_deadline": _("Deadline reminder sent"),
             "review.expert_assign": _("Expert assigned"),
             "review.expert_unassign": _("Expert assignment removed"),
+            "review.expert_conflict": _("Expert declared a conflict of interest"),
+            "review.expert_score": _("Expert score recorded"),
+            "review.expert_round": _("Further round of expert review asked"),
             "seal.upload": _("Bureau seal uploaded"),
         })
 

@@ -13,6 +13,8 @@ PDF_ONLY = {
     "templates/submissions/packets/packet.html",
     "templates/submissions/packets/summary.html",
     "templates/submissions/packets/_style.html",
+    "templates/submissions/packets/letter.html",
+    "templates/scoring/counties/ranking_pdf.html",
 }
 INLINE = [
     ("an inline <script> block", re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>", re.I)),
