@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from portal.constants import APPLICANT_KINDS, OrgKind, RegionLevel
@@ -30,11 +30,11 @@ from .selectors import by_filing_deadline, call_detail_queryset, catalogue, prev
 from .workdays import WorkdayCalendar, stage_deadline
 
 SECTION_LABELS = {
-    "stages": _lazy("Stages and deadlines"),
-    "quotas": _lazy("Recommendation quotas"),
-    "conditions": _lazy("Eligibility conditions"),
-    "materials": _lazy("Material slots"),
-    "contacts": _lazy("Contacts"),
+    "stages": gettext_lazy("Stages and deadlines"),
+    "quotas": gettext_lazy("Recommendation quotas"),
+    "conditions": gettext_lazy("Eligibility conditions"),
+    "materials": gettext_lazy("Material slots"),
+    "contacts": gettext_lazy("Contacts"),
 }
 
 
