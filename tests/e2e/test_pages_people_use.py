@@ -86,6 +86,12 @@ def test_layout_at_1366_tables_sticky_actions_and_counts(demo, laptop, live_serv
         return text.length >= 2 && th.getBoundingClientRect().width < 2 * size;
     }).map(th => th.innerText.trim())""")
     assert narrow == []
+    # nothing sticks over the list: the middle of each row, scrolled into view, is the row itself
+    for row in page.locator("table.grid.queue tbody tr").all():
+        row.evaluate("r => r.scrollIntoView({block: 'center'})")
+        assert row.evaluate("""r => { const b = r.getBoundingClientRect();
+            const hit = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2);
+            return !!hit && r.contains(hit); }""")
     assert run_axe(page) == []
     page.screenshot(path=f"{artifacts_dir}/layout-01-queue.png", full_page=True)
 
