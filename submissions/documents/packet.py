@@ -153,8 +153,11 @@ class Stamp:
         y = y0 + STAMP_BASELINE
         hex_codes = "".join(f"{code:04x}" for code in codes)
         page.add_resource(self.font, pikepdf.Name.Font, self.NAME, replace_existing=True)
+        # the page's own content is wrapped in q … Q: whatever it leaves in the graphics state (a
+        # flipped coordinate system, a colour) does not reach the footer
+        page.contents_add(self.pdf.make_stream(b"q\n"), prepend=True)
         page.contents_add(self.pdf.make_stream((
-            f"q 1 g {x - 4:.2f} {y - 3:.2f} {width + 8:.2f} {STAMP_SIZE + 4} re f 0 g "
+            f"Q q 1 g {x - 4:.2f} {y - 3:.2f} {width + 8:.2f} {STAMP_SIZE + 4} re f 0 g "
             f"BT {self.NAME} {STAMP_SIZE} Tf 1 0 0 1 {x:.2f} {y:.2f} Tm <{hex_codes}> Tj ET Q\n").encode("ascii")))
 
 
