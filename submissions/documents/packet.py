@@ -195,13 +195,6 @@ def _cid_widths(cid_font) -> dict[int, float]:
     return widths
 
 
-def save_pdf(pdf) -> bytes:
-
-    out = io.BytesIO()
-    pdf.save(out, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return out.getvalue()
-
-
 # --- pages of a material on A4 -----------------------------------------------------------------------
 
 A4 = (595.28, 841.89)  # points, portrait
@@ -516,8 +509,10 @@ def _layout(own_anchors: dict[str, int], own_total: int, categories) -> tuple[li
     return sequence, where
 
 
-def build_packet(app, receipt, progress=None) -> tuple[bytes, int]:
-    """The packet of `app` as `receipt` recorded it, bound (PDF bytes, pages).
+def write_packet(app, receipt, target, progress=None) -> int:
+    """The packet of `app` as `receipt` recorded it, bound and written to the file `target` (a path);
+    returns its pages. Memory stays flat in the materials' pages: they are read from their files
+    while the packet is written.
 
     Binding order: cover, master contents (总目录), the application form, then per material
     category its contents page (分类目录) and its materials in slot order, last the spine (书脊).
@@ -562,9 +557,9 @@ def build_packet(app, receipt, progress=None) -> tuple[bytes, int]:
                     stamp.draw(packet.pages[-1], len(packet.pages))
                     continue
                 for page, wide in zip(item.pdf.pages, item.landscape, strict=True):
-                    target = packet.add_blank_page(page_size=(A4[1], A4[0]) if wide else A4)
-                    place_on(packet, target, page)
-                    stamp.draw(target, len(packet.pages))
+                    sheet = packet.add_blank_page(page_size=(A4[1], A4[0]) if wide else A4)
+                    place_on(packet, sheet, page)
+                    stamp.draw(sheet, len(packet.pages))
                 done += item.pages
                 report(done, total)
         outline = [
@@ -582,11 +577,19 @@ def build_packet(app, receipt, progress=None) -> tuple[bytes, int]:
         set_page_labels(packet)
         packet.docinfo["/Title"] = f"{context['applicant']} · {context['call_title']}"
         packet.docinfo["/Subject"] = receipt.number
-        data = save_pdf(packet)
+        packet.save(target, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
         for part in materials:
             if part.pdf is not None:
                 part.pdf.close()
-    return data, total
+    return total
+
+
+def build_packet(app, receipt, progress=None) -> tuple[bytes, int]:
+    """The packet (``write_packet``) as bytes, with its pages."""
+    with tempfile.TemporaryDirectory(prefix="portal-packet-out-") as folder:
+        target = Path(folder) / "packet.pdf"
+        total = write_packet(app, receipt, target, progress)
+        return target.read_bytes(), total
 
 
 # --- requests --------------------------------------------------------------------------------------
