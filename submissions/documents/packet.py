@@ -39,7 +39,6 @@ import subprocess
 import tempfile
 import warnings
 from dataclasses import dataclass, field
-from html import escape as html_escape
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -128,14 +127,10 @@ class Stamp:
 
     NAME = pikepdf.Name("/PortalStamp")
 
-    def __init__(self, pdf, number: str, total: int):
+    def __init__(self, pdf, number: str, total: int, sample_pdf: bytes):
+        """`sample_pdf`: a one-page PDF showing ``Stamp.sample(number)`` (WeasyPrint's rendering)."""
         self.pdf, self.number, self.total = pdf, number, total
-        chars = sorted(set(stamp_text(number, 0, total)) | set("0123456789"))
-        sample = html_escape("".join(chars))
-        sheet = pikepdf.open(io.BytesIO(pdf_of(render_pdf(
-            '<html><head><style>@page { size: A4; margin: 10mm } p { font-family: "Noto Sans CJK SC", '
-            '"Noto Sans CJK TC", sans-serif; font-size: 8pt; white-space: pre }</style></head>'
-            f"<body><p>{sample}</p></body></html>"))))
+        sheet = pikepdf.open(io.BytesIO(sample_pdf))
         fonts = list(sheet.pages[0].Resources.Font.values())
         if len(fonts) != 1:
             raise ValueError("the footer's characters need more than one font")
@@ -143,6 +138,11 @@ class Stamp:
         self.codes = _cmap_codes(font.ToUnicode.read_bytes())
         self.widths = _cid_widths(font.DescendantFonts[0])
         self.font = pdf.copy_foreign(font)
+
+    @staticmethod
+    def sample(number: str) -> str:
+        """Every character a footer of the packet with this receipt number can show."""
+        return "".join(sorted(set(stamp_text(number, 0, 0)) | set("0123456789")))
 
     def draw(self, page, n: int) -> None:
         text = stamp_text(self.number, n, self.total)
@@ -472,9 +472,10 @@ def write_outline(pdf, entries) -> None:
     pdf.Root.PageMode = pikepdf.Name.UseOutlines
 
 
-def _own_pages(context, categories, numbers=None):
+def _own_pages(context, categories, numbers=None, stamp_sample=""):
     """The portal's own pages (cover, contents, form, category contents, spine) rendered by
-    WeasyPrint; `numbers` are the page numbers the contents print (anchor → page), none at first."""
+    WeasyPrint; `numbers` are the page numbers the contents print (anchor → page), none at first;
+    `stamp_sample`: a last page showing these characters in the footer's font (for ``Stamp``)."""
     numbers = numbers or {}
     for category in categories:
         category.page = numbers.get(category.anchor, "")
@@ -482,7 +483,7 @@ def _own_pages(context, categories, numbers=None):
             part.page = numbers.get(part.anchor, "")
     html = render_to_string("submissions/packets/packet.html", {
         **context, "categories": categories, "form_page": numbers.get("form", ""),
-        "spine_page": numbers.get("spine", ""),
+        "spine_page": numbers.get("spine", ""), "stamp_sample": stamp_sample,
     })
     return render_pdf(html)
 
@@ -534,18 +535,19 @@ def write_packet(app, receipt, target, progress=None) -> int:
         materials = [part for category in categories for part in category.parts]
         material_pages = sum(part.pages for part in materials)
         report(0, material_pages)
-        draft = _own_pages(context, categories)
+        draft = _own_pages(context, categories, stamp_sample=Stamp.sample(receipt.number))
+        own_count = len(draft.pages) - 1  # the last page is the footer's sample
         own_anchors = {anchor: index for anchor, index in _anchor_pages(draft).items()
                        if anchor in {"cover", "toc", "form", "spine"} | {c.anchor for c in categories}}
-        _sequence, where = _layout(own_anchors, len(draft.pages), categories)
+        _sequence, where = _layout(own_anchors, own_count, categories)
         document = _own_pages(context, categories, {anchor: index + 1 for anchor, index in where.items()})
-        if len(document.pages) != len(draft.pages):
+        if len(document.pages) != own_count:
             raise ValueError("the contents changed length when their page numbers were printed")
-        sequence, where = _layout(own_anchors, len(document.pages), categories)
+        sequence, where = _layout(own_anchors, own_count, categories)
         own = pikepdf.open(io.BytesIO(pdf_of(document)))
-        total = len(own.pages) + material_pages
+        total = own_count + material_pages
         packet = pikepdf.new()
-        stamp = Stamp(packet, receipt.number, total)
+        stamp = Stamp(packet, receipt.number, total, pdf_of(draft.copy([draft.pages[-1]])))
         done = len(own.pages)
         report(done, total)
         with warnings.catch_warnings():
