@@ -65,7 +65,7 @@ from submissions.review.selectors import review_form
 
 logging.getLogger("fontTools").setLevel(logging.WARNING)
 
-PACKET_LAYOUT = 2  # bump when the layout changes: the inputs' hash changes, packets are rebuilt
+PACKET_LAYOUT = 3  # bump when the layout changes: the inputs' hash changes, packets are rebuilt
 FONT_SCHEME = "portal-font:"
 FONT_SUFFIXES = {".otf", ".ttf", ".ttc", ".woff", ".woff2"}
 
@@ -115,31 +115,84 @@ def stamp_text(number: str, n: int, total: int) -> str:
     return _("%(number)s · page %(n)s / %(total)s") % {"number": number, "n": n, "total": total}
 
 
-def _css_string(text: str) -> str:
-    """Text as the inside of a CSS string (quotes, backslashes and angle brackets escaped)."""
-    return "".join(ch if ch.isalnum() or ch in " -_.·:/()（）" else f"\\{ord(ch):x} " for ch in text)
+STAMP_SIZE = 8  # pt
+STAMP_BASELINE = 30  # pt above the page's bottom edge, in the middle of the bottom margin
 
 
-def stamp_css_content(number: str) -> str:
-    """The footer as a CSS `content` value, with WeasyPrint's page counters for N and M."""
-    marker_n, marker_total = "\x00N\x00", "\x00M\x00"
-    text = stamp_text(number, marker_n, marker_total)
-    out = []
-    for piece in re.split("(\x00N\x00|\x00M\x00)", text):
-        if piece == marker_n:
-            out.append("counter(page)")
-        elif piece == marker_total:
-            out.append("counter(pages)")
-        elif piece:
-            out.append(f'"{_css_string(piece)}"')
-    return " ".join(out)
+class Stamp:
+    """The footer "receipt number · page N / M" drawn by pikepdf: the font is WeasyPrint's subset of
+    the portal's CJK font holding every character a footer of this packet can show (rendered once,
+    one small page), added once to the packet; each page gets a tiny content stream with its text
+    (centred, on white), so the text stays searchable and copyable (the font's ToUnicode map)."""
+
+    NAME = pikepdf.Name("/PortalStamp")
+
+    def __init__(self, pdf, number: str, total: int, sample_pdf: bytes):
+        """`sample_pdf`: a one-page PDF showing ``Stamp.sample(number)`` (WeasyPrint's rendering)."""
+        self.pdf, self.number, self.total = pdf, number, total
+        sheet = pikepdf.open(io.BytesIO(sample_pdf))
+        fonts = list(sheet.pages[0].Resources.Font.values())
+        if len(fonts) != 1:
+            raise ValueError("the footer's characters need more than one font")
+        font = fonts[0]
+        self.codes = _cmap_codes(font.ToUnicode.read_bytes())
+        self.widths = _cid_widths(font.DescendantFonts[0])
+        self.font = pdf.copy_foreign(font)
+
+    @staticmethod
+    def sample(number: str) -> str:
+        """Every character a footer of the packet with this receipt number can show."""
+        return "".join(sorted(set(stamp_text(number, 0, 0)) | set("0123456789")))
+
+    def draw(self, page, n: int) -> None:
+        text = stamp_text(self.number, n, self.total)
+        codes = [self.codes.get(ch, 0) for ch in text]
+        width = sum(self.widths.get(code, 1000) for code in codes) * STAMP_SIZE / 1000
+        x0, y0, x1, _y1 = (float(v) for v in page.mediabox)
+        x = x0 + (x1 - x0 - width) / 2
+        y = y0 + STAMP_BASELINE
+        hex_codes = "".join(f"{code:04x}" for code in codes)
+        page.add_resource(self.font, pikepdf.Name.Font, self.NAME, replace_existing=True)
+        # the page's own content is wrapped in q … Q: whatever it leaves in the graphics state (a
+        # flipped coordinate system, a colour) does not reach the footer
+        page.contents_add(self.pdf.make_stream(b"q\n"), prepend=True)
+        page.contents_add(self.pdf.make_stream((
+            f"Q q 1 g {x - 4:.2f} {y - 3:.2f} {width + 8:.2f} {STAMP_SIZE + 4} re f 0 g "
+            f"BT {self.NAME} {STAMP_SIZE} Tf 1 0 0 1 {x:.2f} {y:.2f} Tm <{hex_codes}> Tj ET Q\n").encode("ascii")))
 
 
-def save_pdf(pdf) -> bytes:
+def _cmap_codes(cmap: bytes) -> dict[str, int]:
+    """Character → code of a ToUnicode CMap (its bfchar and bfrange entries; single characters)."""
+    codes: dict[str, int] = {}
+    text = cmap.decode("latin-1")
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", text, re.S):
+        for code, uni in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+            char = bytes.fromhex(uni).decode("utf-16-be", errors="ignore")
+            if len(char) == 1:
+                codes.setdefault(char, int(code, 16))
+    for block in re.findall(r"beginbfrange(.*?)endbfrange", text, re.S):
+        for first, last, uni in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+            for offset in range(int(last, 16) - int(first, 16) + 1):
+                codes.setdefault(chr(int(uni, 16) + offset), int(first, 16) + offset)
+    return codes
 
-    out = io.BytesIO()
-    pdf.save(out, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return out.getvalue()
+
+def _cid_widths(cid_font) -> dict[int, float]:
+    """Glyph widths of a CID font (its /W array: `c [w …]` and `c_first c_last w`)."""
+    widths: dict[int, float] = {}
+    items = list(cid_font.get("/W", []))
+    i = 0
+    while i < len(items):
+        first = int(items[i])
+        if isinstance(items[i + 1], pikepdf.Array):
+            for offset, width in enumerate(items[i + 1]):
+                widths[first + offset] = float(width)
+            i += 2
+        else:
+            for code in range(first, int(items[i + 1]) + 1):
+                widths[code] = float(items[i + 2])
+            i += 3
+    return widths
 
 
 # --- pages of a material on A4 -----------------------------------------------------------------------
@@ -231,6 +284,7 @@ class Part:
     pages: int = 0
     note: str = ""
     anchor: str = ""
+    page: object = ""  # its first page in the packet (1-based), once known
     pdf: object = field(default=None, repr=False)  # a pikepdf.Pdf
     landscape: list = field(default_factory=list, repr=False)  # per page: shown wider than tall
 
@@ -243,6 +297,7 @@ class Category:
     title: str
     anchor: str
     parts: list = field(default_factory=list)
+    page: object = ""  # its contents page in the packet (1-based), once known
 
 
 def _image_pdf(data: bytes):
@@ -273,21 +328,53 @@ def _attachment_for(app, entry: dict):
     )
 
 
-def _material_pdf(att, data: bytes):
-    """The material as a pikepdf.Pdf (None: a kind that is not bound, e.g. video)."""
+def _material_pdf(att, path: Path):
+    """The material as a pikepdf.Pdf (None: a kind that is not bound, e.g. video). A PDF is opened
+    from its file: its pages are read when the packet is written, not held in memory."""
     if att.content_type == "application/pdf":
-        return pikepdf.open(io.BytesIO(data))
+        return pikepdf.open(path)
     if att.content_type in ("image/jpeg", "image/png"):
-        return _image_pdf(data)
+        return _image_pdf(path.read_bytes())
     ext = OFFICE_TYPES.get(att.content_type)
     if ext:
-        return pikepdf.open(io.BytesIO(office_to_pdf(data, ext, name=att.original_name)))
+        return pikepdf.open(io.BytesIO(office_to_pdf(path.read_bytes(), ext, name=att.original_name)))
     return None
 
 
-def material_categories(app, receipt) -> list[Category]:
-    """The receipt's materials, read and checked against their fingerprints, Office files converted,
-    grouped by slot (category) in the call's order."""
+CHUNK = 1 << 20
+
+
+def _checked_file(att, workdir: Path) -> Path:
+    """The stored file of `att` as a local file (the storage's own, or a copy in `workdir` when the
+    storage has no local paths), streamed and checked against its fingerprint."""
+    missing = ValidationError(_("The material “%(name)s” of the receipt is missing from the store.")
+                              % {"name": att.original_name})
+    digest = hashlib.sha256()
+    try:
+        try:
+            path = Path(att.file.path)
+        except NotImplementedError:  # a storage without local files: copy it while hashing
+            path = workdir / f"material-{att.pk}"
+            with att.file.open("rb") as handle, path.open("wb") as copy:
+                for chunk in iter(lambda: handle.read(CHUNK), b""):
+                    digest.update(chunk)
+                    copy.write(chunk)
+        else:
+            with path.open("rb") as handle:
+                for chunk in iter(lambda: handle.read(CHUNK), b""):
+                    digest.update(chunk)
+    except (FileNotFoundError, OSError, ValueError):
+        raise missing from None
+    if digest.hexdigest() != att.sha256:
+        raise ValidationError(_("The stored file “%(name)s” does not match its fingerprint.")
+                              % {"name": att.original_name})
+    return path
+
+
+def material_categories(app, receipt, workdir: Path) -> list[Category]:
+    """The receipt's materials, checked against their fingerprints, opened (PDFs from their files;
+    copies in `workdir` if the storage has no local files), Office files converted, grouped by slot
+    (category) in the call's order."""
 
     entries = list((receipt.snapshot or {}).get("attachments") or [])
     found = []
@@ -306,16 +393,7 @@ def material_categories(app, receipt) -> list[Category]:
                                                               anchor=f"category-{len(categories) + 1}")
         part = Part(title=att.material.name, detail=att.original_name,
                     anchor=f"{category.anchor}-{len(category.parts) + 1}")
-        try:
-            with att.file.open("rb") as handle:
-                data = handle.read()
-        except (FileNotFoundError, OSError):
-            raise ValidationError(_("The material “%(name)s” of the receipt is missing from the store.")
-                                  % {"name": att.original_name}) from None
-        if hashlib.sha256(data).hexdigest() != att.sha256:
-            raise ValidationError(_("The stored file “%(name)s” does not match its fingerprint.")
-                                  % {"name": att.original_name})
-        part.pdf = _material_pdf(att, data)
+        part.pdf = _material_pdf(att, _checked_file(att, workdir))
         if part.pdf is None:
             part.note = _("not included: a file of this kind cannot be bound into a PDF")
         else:
@@ -394,63 +472,126 @@ def write_outline(pdf, entries) -> None:
     pdf.Root.PageMode = pikepdf.Name.UseOutlines
 
 
-def build_packet(app, receipt, progress=None) -> tuple[bytes, int]:
-    """The packet of `app` as `receipt` recorded it, bound (PDF bytes, pages).
+def _own_pages(context, categories, numbers=None, stamp_sample=""):
+    """The portal's own pages (cover, contents, form, category contents, spine) rendered by
+    WeasyPrint; `numbers` are the page numbers the contents print (anchor → page), none at first;
+    `stamp_sample`: a last page showing these characters in the footer's font (for ``Stamp``)."""
+    numbers = numbers or {}
+    for category in categories:
+        category.page = numbers.get(category.anchor, "")
+        for part in category.parts:
+            part.page = numbers.get(part.anchor, "")
+    html = render_to_string("submissions/packets/packet.html", {
+        **context, "categories": categories, "form_page": numbers.get("form", ""),
+        "spine_page": numbers.get("spine", ""), "stamp_sample": stamp_sample,
+    })
+    return render_pdf(html)
+
+
+def _layout(own_anchors: dict[str, int], own_total: int, categories) -> tuple[list, dict[str, int]]:
+    """The packet's page sequence: ("own", index) for a page of the portal's own, ("part", part) for
+    the pages of a material (after its category's contents); and where each anchor lands (0-based)."""
+    sections = sorted(own_anchors.items(), key=lambda item: item[1])
+    starts = [index for _anchor, index in sections] + [own_total]
+    sequence, where, final = [], {}, 0
+    by_anchor = {category.anchor: category for category in categories}
+    for position, (anchor, index) in enumerate(sections):
+        where[anchor] = final
+        end = next(start for start in starts[position + 1:] if start > index) if index < own_total else own_total
+        for own in range(index, end):
+            sequence.append(("own", own))
+            final += 1
+        category = by_anchor.get(anchor)
+        for part in category.parts if category else ():
+            if part.pages:
+                where[part.anchor] = final
+                sequence.append(("part", part))
+                final += part.pages
+    return sequence, where
+
+
+def write_packet(app, receipt, target, progress=None) -> int:
+    """The packet of `app` as `receipt` recorded it, bound and written to the file `target` (a path);
+    returns its pages. Memory stays flat in the materials' pages: they are read from their files
+    while the packet is written.
 
     Binding order: cover, master contents (总目录), the application form, then per material
     category its contents page (分类目录) and its materials in slot order, last the spine (书脊).
-    One WeasyPrint pass renders every page of the portal's own, and one A4 page per page of every
-    material (landscape for a landscape page), each with its footer (CSS counters: page N of M);
-    the contents find where each part starts with `target-counter`. Each material page is then
-    drawn on its A4 page under the footer, fitted. Bookmarks for every section and material, and
-    page labels counting 1 … M. `progress(done, total)` is told the pages done."""
+    WeasyPrint renders the portal's own pages (twice: the second time the contents print the page
+    numbers found the first time, material pages counted); each material page is drawn, fitted, on
+    an A4 page (landscape for a landscape page) with pikepdf, the material read from its file when
+    the packet is written; every page gets the footer (``Stamp``: one font, one tiny content stream
+    per page). Bookmarks for every section and material, and page labels counting 1 … M.
+    `progress(done, total)` is told the pages done."""
 
     def report(done, total):
         if progress is not None:
             progress(done, total)
 
-    with translation.override(settings.LANGUAGE_CODE), timezone.override(SHANGHAI):
+    with translation.override(settings.LANGUAGE_CODE), timezone.override(SHANGHAI), \
+            tempfile.TemporaryDirectory(prefix="portal-packet-") as workdir:
         context = packet_context(app, receipt)
-        categories = material_categories(app, receipt)
+        categories = material_categories(app, receipt, Path(workdir))
         materials = [part for category in categories for part in category.parts]
         material_pages = sum(part.pages for part in materials)
         report(0, material_pages)
-        html = render_to_string("submissions/packets/packet.html", {
-            **context, "categories": categories, "stamp_content": stamp_css_content(receipt.number),
-        })
-        document = render_pdf(html)
-        anchors = _anchor_pages(document)
-        rendered = pikepdf.open(io.BytesIO(pdf_of(document)))
-        total = len(rendered.pages)
-        done = total - material_pages
+        draft = _own_pages(context, categories, stamp_sample=Stamp.sample(receipt.number))
+        own_count = len(draft.pages) - 1  # the last page is the footer's sample
+        own_anchors = {anchor: index for anchor, index in _anchor_pages(draft).items()
+                       if anchor in {"cover", "toc", "form", "spine"} | {c.anchor for c in categories}}
+        _sequence, where = _layout(own_anchors, own_count, categories)
+        document = _own_pages(context, categories, {anchor: index + 1 for anchor, index in where.items()})
+        if len(document.pages) != own_count:
+            raise ValueError("the contents changed length when their page numbers were printed")
+        sequence, where = _layout(own_anchors, own_count, categories)
+        own = pikepdf.open(io.BytesIO(pdf_of(document)))
+        total = own_count + material_pages
+        packet = pikepdf.new()
+        stamp = Stamp(packet, receipt.number, total, pdf_of(draft.copy([draft.pages[-1]])))
+        done = len(own.pages)
         report(done, total)
         with warnings.catch_warnings():
             # materials are bound as pages: their own outlines and named destinations are not kept
             warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
-            for part in materials:
-                if part.pdf is None:
+            for kind, item in sequence:
+                if kind == "own":
+                    packet.pages.append(own.pages[item])
+                    stamp.draw(packet.pages[-1], len(packet.pages))
                     continue
-                first = anchors[part.anchor]
-                for offset, page in enumerate(part.pdf.pages):
-                    place_on(rendered, rendered.pages[first + offset], page)
-                done += part.pages
+                for page, wide in zip(item.pdf.pages, item.landscape, strict=True):
+                    sheet = packet.add_blank_page(page_size=(A4[1], A4[0]) if wide else A4)
+                    place_on(packet, sheet, page)
+                    stamp.draw(sheet, len(packet.pages))
+                done += item.pages
                 report(done, total)
         outline = [
-            (_("Cover"), anchors["cover"], []),
-            (_("Contents"), anchors["toc"], []),
-            (_("Application form"), anchors["form"], []),
-            *[(category.title, anchors[category.anchor],
-               [(_("Contents of the category"), anchors[category.anchor], []),
-                *[(part.detail or part.title, anchors[part.anchor] if part.pages else anchors[category.anchor], [])
+            (_("Cover"), where["cover"], []),
+            (_("Contents"), where["toc"], []),
+            (_("Application form"), where["form"], []),
+            *[(category.title, where[category.anchor],
+               [(_("Contents of the category"), where[category.anchor], []),
+                *[(part.detail or part.title, where[part.anchor] if part.pages else where[category.anchor], [])
                   for part in category.parts]])
               for category in categories],
-            (_("Spine"), anchors["spine"], []),
+            (_("Spine"), where["spine"], []),
         ]
-        write_outline(rendered, outline)
-        set_page_labels(rendered)
-        rendered.docinfo["/Title"] = f"{context['applicant']} · {context['call_title']}"
-        rendered.docinfo["/Subject"] = receipt.number
-    return save_pdf(rendered), total
+        write_outline(packet, outline)
+        set_page_labels(packet)
+        packet.docinfo["/Title"] = f"{context['applicant']} · {context['call_title']}"
+        packet.docinfo["/Subject"] = receipt.number
+        packet.save(target, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        for part in materials:
+            if part.pdf is not None:
+                part.pdf.close()
+    return total
+
+
+def build_packet(app, receipt, progress=None) -> tuple[bytes, int]:
+    """The packet (``write_packet``) as bytes, with its pages."""
+    with tempfile.TemporaryDirectory(prefix="portal-packet-out-") as folder:
+        target = Path(folder) / "packet.pdf"
+        total = write_packet(app, receipt, target, progress)
+        return target.read_bytes(), total
 
 
 # --- requests --------------------------------------------------------------------------------------

@@ -217,51 +217,69 @@ def _xlsx_seal(ws, data_uri: str) -> None:
 
 
 def summary_xlsx(content: dict) -> bytes:
+    """The table as XLSX, written row by row (openpyxl's write-only mode: no cell objects kept)."""
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = pgettext("summary table", "Summary table")[:31]
+    from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415 - only the XLSX needs it
+    from openpyxl.worksheet.cell_range import CellRange  # noqa: PLC0415
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(pgettext("summary table", "Summary table")[:31])
     ncols = len(content["headers"])
-    ws.cell(row=1, column=1, value=content["title"]).font = Font(bold=True, size=14)
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
-    ws.cell(row=1, column=1).alignment = Alignment(horizontal="center")
-    ws.cell(row=2, column=1, value=f"{content['region_label']}{content['region']}")
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncols)
+    widths = [6, 34, 22, 16, 30, 12, 40]
+    if content["rollup"]:
+        widths.insert(1, 14)
+    for col, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = "A4"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"  # A4
+
+    def merged(row: int) -> None:
+        ws.merged_cells.add(CellRange(min_row=row, min_col=1, max_row=row, max_col=ncols))
+
+    title = WriteOnlyCell(ws, value=content["title"])
+    title.font = Font(bold=True, size=14)
+    title.alignment = Alignment(horizontal="center")
+    ws.append([title])
+    merged(1)
+    ws.append([f"{content['region_label']}{content['region']}"])
+    merged(2)
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    for col, header in enumerate(content["headers"], start=1):
-        cell = ws.cell(row=3, column=col, value=header)
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.border = border
+    header_font = Font(bold=True)
+    header_alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    header_cells = []
+    for header in content["headers"]:
+        cell = WriteOnlyCell(ws, value=header)
+        cell.font, cell.alignment, cell.border = header_font, header_alignment, border
+        header_cells.append(cell)
+    ws.row_dimensions[3].height = 48
+    ws.append(header_cells)
     code_column = 4 if content["rollup"] else 3
+    wrapped, plain = Alignment(vertical="center", wrap_text=True), Alignment(vertical="center")
+    wrapped_columns = (2, 4, 5)
     for n, row in enumerate(content["rows"], start=1):
         values = [n, row.name, row.credit_code, row.industry, row.main_business,
                   float(row.score) if row.score is not None else None, row.violations]
         if content["rollup"]:
             values.insert(1, row.group)
+        cells = []
         for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=3 + n, column=col, value=value)
+            cell = WriteOnlyCell(ws, value=value)
             cell.border = border
-            cell.alignment = Alignment(vertical="center", wrap_text=col in (2, 4, 5))
+            cell.alignment = wrapped if col in wrapped_columns else plain
             if col == code_column:
                 cell.number_format = "@"  # the credit code is text, never a number
+            cells.append(cell)
+        ws.append(cells)
+    ws.append([])
     line = 3 + len(content["rows"]) + 2
     for note in content["notes"]:
-        ws.cell(row=line, column=1, value=note)
-        ws.merge_cells(start_row=line, start_column=1, end_row=line, end_column=ncols)
+        ws.append([note])
+        merged(line)
         line += 1
-    widths = [6, 34, 22, 16, 30, 12, 40]
-    if content["rollup"]:
-        widths.insert(1, 14)
     if content["seal"]:
         _xlsx_seal(ws, content["seal"])
-    for col, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(col)].width = width
-    ws.row_dimensions[3].height = 48
-    ws.freeze_panes = "A4"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
