@@ -9,6 +9,17 @@ from django.conf import settings
 from portal.constants import OrgKind, RegionKind, RegionLevel, Role
 from tests.factories import MembershipFactory, OrganizationFactory, RegionFactory, UserFactory
 
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts in the portal's language (zh-hans): a test that switches to English for its
+    own checks cannot leak it into the next one."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
 USING_POSTGRES = settings.USING_POSTGRES
 USING_REDIS = bool(settings.REDIS_URL)
 
