@@ -539,7 +539,7 @@ class ReviewApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return Response({"done": [a.pk for a in outcome.done]})
 
     @extend_schema(responses=DecisionTemplateSerializer(many=True))
-    @action(detail=False, methods=["get"], url_path="decision-templates")
+    @action(detail=False, methods=["get"], url_path="decision-templates", pagination_class=None)
     def decision_templates(self, request):
         """The messages used for a decision when none is written (认定 / 不予认定 / 试点)."""
         return Response(DecisionTemplateSerializer(services.decision_choices(), many=True).data)

@@ -53,7 +53,7 @@ def open_as(browser, live_server):
         context.close()
 
 
-def test_targeted_revision(world, media, open_as, live_server, artifacts_dir, tmp_path):
+def test_targeted_revision(world, media, open_as, live_server, artifacts_dir, tmp_path, eager_tasks):
     call = make_call(world.jx, rubric_code="")
     app = ready(world.applicant_admin, call)
     first = services.application_submit(actor=actor(world.applicant_admin), application=app)

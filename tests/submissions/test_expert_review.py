@@ -516,7 +516,8 @@ def test_the_expert_endpoints_are_in_the_openapi_schema(client):
 
 
 def test_the_assigned_expert_is_told_once_by_mail_and_the_applicant_is_not(world, three, deadline, mailoutbox,
-                                                                          django_capture_on_commit_callbacks):
+                                                                          django_capture_on_commit_callbacks,
+                                                                          eager_tasks):
     from portal.models import OutboxMessage
 
     world.expert.email = "expert@example.com"
