@@ -122,7 +122,16 @@ class CallMainForm(forms.Form):
         return data
 
 
-class StageForm(forms.Form):
+class RegionLimitedForm(forms.Form):
+    """A row that may be limited to one city or county of the call's province (its `region` field)."""
+
+    def __init__(self, *args, province=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if province is not None:
+            self.fields["region"].choices = _region_choices(province, levels=[RegionLevel.CITY, RegionLevel.COUNTY])
+
+
+class StageForm(RegionLimitedForm):
     level = forms.ChoiceField(label=_label(Stage, "level"), choices=StageLevel.choices, initial=StageLevel.APPLICANT)
     name = forms.CharField(label=_label(Stage, "name"), max_length=200)
     region = forms.ChoiceField(label=_label(Stage, "region"), required=False,
@@ -137,11 +146,6 @@ class StageForm(forms.Form):
     event_date = forms.DateField(label=_label(Stage, "event_date"), required=False, widget=DATE)
     description = forms.CharField(label=_label(Stage, "description"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 2}))
-
-    def __init__(self, *args, province=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if province is not None:
-            self.fields["region"].choices = _region_choices(province, levels=[RegionLevel.CITY, RegionLevel.COUNTY])
 
     def row(self) -> dict:
         data = dict(self.cleaned_data)
@@ -159,7 +163,7 @@ class StageForm(forms.Form):
         return data
 
 
-class QuotaForm(forms.Form):
+class QuotaForm(RegionLimitedForm):
     scope = forms.ChoiceField(label=_label(Quota, "scope"), choices=QuotaScope.choices, initial=QuotaScope.PER_CITY)
     region = forms.ChoiceField(label=_label(Quota, "region"), required=False,
                                widget=forms.Select(attrs=REGION_PICKER))
@@ -175,11 +179,6 @@ class QuotaForm(forms.Form):
     in_principle = forms.BooleanField(label=_label(Quota, "in_principle"), required=False)
     source_text = forms.CharField(label=_label(Quota, "source_text"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 2}))
-
-    def __init__(self, *args, province=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if province is not None:
-            self.fields["region"].choices = _region_choices(province, levels=[RegionLevel.CITY, RegionLevel.COUNTY])
 
     def row(self) -> dict:
         data = dict(self.cleaned_data)
