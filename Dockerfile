@@ -10,7 +10,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext \
-      libreoffice-writer-nogui libreoffice-calc-nogui fonts-arphic-ukai \
+      libreoffice-writer-nogui libreoffice-calc-nogui fonts-arphic-ukai fonts-arphic-uming fonts-wqy-microhei \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
-DEB_PACKAGES := chromium fonts-noto-cjk libharfbuzz-subset0 gettext libpango-1.0-0 libpangoft2-1.0-0 poppler-utils python3-venv libreoffice-writer-nogui libreoffice-calc-nogui fonts-arphic-ukai
+DEB_PACKAGES := chromium fonts-noto-cjk libharfbuzz-subset0 gettext libpango-1.0-0 libpangoft2-1.0-0 poppler-utils python3-venv libreoffice-writer-nogui libreoffice-calc-nogui fonts-arphic-ukai fonts-arphic-uming fonts-wqy-microhei
 HOST ?= 127.0.0.1
 PORT ?= 8000
 

@@ -287,6 +287,10 @@ SIGNING_DIR = VAR_DIR / "signing"
 LETTER_FONT_FANGSONG = env.str("LETTER_FONT_FANGSONG", default="")
 LETTER_FONT_XIAOBIAOSONG = env.str("LETTER_FONT_XIAOBIAOSONG", default="")
 LETTER_FONT_KAITI = env.str("LETTER_FONT_KAITI", default="")
+# Long tables (summary tables) are set by ReportLab, which embeds TrueType fonts only: the families
+# (installed, found by fontconfig) of the body and of the title and column heads.
+TABLE_FONT = env.str("TABLE_FONT", default="AR PL UMing CN")
+TABLE_FONT_HEADING = env.str("TABLE_FONT_HEADING", default="WenQuanYi Micro Hei")
 
 # --- E-mail ------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -7,11 +7,10 @@ import pytest
 from django.conf import settings
 
 BASE = Path(settings.BASE_DIR)
-# Rendered only to PDF by WeasyPrint (submissions/documents/packet.py, summary.py), never served as
+# Rendered only to PDF by WeasyPrint (submissions/documents/packet.py, letter.py), never served as
 # a page: their print styles (page counters, the stamp in the page margin) are built per document.
 PDF_ONLY = {
     "templates/submissions/packets/packet.html",
-    "templates/submissions/packets/summary.html",
     "templates/submissions/packets/_style.html",
     "templates/submissions/packets/letter.html",
     "templates/scoring/counties/ranking_pdf.html",
