@@ -30,6 +30,7 @@ task after the commit.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import logging
@@ -539,15 +540,23 @@ def write_packet(app, receipt, target, progress=None) -> int:
         own_count = len(draft.pages) - 1  # the last page is the footer's sample
         own_anchors = {anchor: index for anchor, index in _anchor_pages(draft).items()
                        if anchor in {"cover", "toc", "form", "spine"} | {c.anchor for c in categories}}
+        stamp_sample = pdf_of(draft.copy([draft.pages[-1]]))
+        # a laid-out document is a web of reference cycles (~100 MiB for a few pages): freed at
+        # once, not whenever the collector next runs (a worker building packet after packet grew by
+        # that much each time); cheap in the worker, which freezes what it loaded at start
+        del draft
+        gc.collect()
         _sequence, where = _layout(own_anchors, own_count, categories)
         document = _own_pages(context, categories, {anchor: index + 1 for anchor, index in where.items()})
         if len(document.pages) != own_count:
             raise ValueError("the contents changed length when their page numbers were printed")
         sequence, where = _layout(own_anchors, own_count, categories)
         own = pikepdf.open(io.BytesIO(pdf_of(document)))
+        del document
+        gc.collect()
         total = own_count + material_pages
         packet = pikepdf.new()
-        stamp = Stamp(packet, receipt.number, total, pdf_of(draft.copy([draft.pages[-1]])))
+        stamp = Stamp(packet, receipt.number, total, stamp_sample)
         done = len(own.pages)
         report(done, total)
         with warnings.catch_warnings():

@@ -111,19 +111,33 @@ def portal_certificate():
     return signer().signing_cert
 
 
-def sign_pdf(data: bytes, *, reason: str, location: str = "") -> bytes:
-    """`data` signed by the portal (PAdES B-B, SHA-256), as an incremental update."""
+def _sign(source, output, *, reason: str, location: str) -> None:
+    """Sign the PDF read from the stream `source` into the stream `output` (readable, writable and
+    seekable), PAdES B-B, SHA-256, as an incremental update."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter  # noqa: PLC0415
     from pyhanko.sign import fields, signers  # noqa: PLC0415
 
-    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+    writer = IncrementalPdfFileWriter(source, strict=False)
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
         reason=reason[:200], location=location[:200] or None,
     )
     # the signature container's room is given (an estimate would sign twice)
-    out = signers.sign_pdf(writer, meta, signer=signer(), bytes_reserved=SIGNATURE_BYTES)
+    signers.sign_pdf(writer, meta, signer=signer(), bytes_reserved=SIGNATURE_BYTES, output=output)
+
+
+def sign_pdf(data: bytes, *, reason: str, location: str = "") -> bytes:
+    """`data` signed by the portal (PAdES B-B, SHA-256), as an incremental update."""
+    out = io.BytesIO()
+    _sign(io.BytesIO(data), out, reason=reason, location=location)
     return out.getvalue()
+
+
+def sign_file(source: Path, target: Path, *, reason: str, location: str = "") -> None:
+    """The PDF file `source` signed by the portal into the file `target`, file to file (a packet of
+    hundreds of pages is never held in memory)."""
+    with source.open("rb") as src, target.open("w+b") as out:
+        _sign(src, out, reason=reason, location=location)
 
 
 @dataclass

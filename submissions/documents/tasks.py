@@ -15,12 +15,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import tempfile
+from pathlib import Path
 
 from celery import shared_task
 from celery.signals import worker_ready
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files import File
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -52,37 +54,56 @@ def _progress(job_id: int):
     return report
 
 
-def _build(job) -> tuple[bytes, int | None]:
+def _build(job, target: Path) -> int | None:
+    """Build the job's document into the file `target`; returns its pages (None: not paged). The
+    packet is written straight to the file (its materials streamed from storage); the others are
+    small and built in memory."""
     progress = _progress(job.pk)
     if job.kind == DocumentKind.PACKET:
-        from submissions.documents.packet import build_packet  # noqa: PLC0415 - packet dispatches this task
+        from submissions.documents.packet import write_packet  # noqa: PLC0415 - packet dispatches this task
 
-        return build_packet(job.application, job.receipt, progress=progress)
+        return write_packet(job.application, job.receipt, target, progress=progress)
     if job.kind == DocumentKind.BUNDLE:
         from submissions.documents.bundle import build_bundle  # noqa: PLC0415 - bundle dispatches this task
 
-        return build_bundle(job, progress=progress)
-    if job.kind == DocumentKind.LETTER:
+        content, pages = build_bundle(job, progress=progress)
+    elif job.kind == DocumentKind.LETTER:
         from submissions.documents.letter import build_letter  # noqa: PLC0415 - letter dispatches this task
 
-        return build_letter(job)
-    from submissions.documents.summary import build_summary  # noqa: PLC0415 - summary dispatches this task
+        content, pages = build_letter(job)
+    else:
+        from submissions.documents.summary import build_summary  # noqa: PLC0415 - summary dispatches this task
 
-    return build_summary(job)
+        content, pages = build_summary(job)
+    target.write_bytes(content)
+    return pages
 
 
-def _signed(job, content: bytes) -> bytes:
-    """Every PDF leaves the portal signed (the signature is the last change)."""
+def _signed(job, path: Path) -> Path:
+    """Every PDF leaves the portal signed (the signature is the last change): the signed copy of
+    the file `path` (written beside it, file to file); other formats as they are."""
     if job.fmt != DocumentFormat.PDF:
-        return content
-    from submissions.documents.signing import sign_pdf  # noqa: PLC0415 - pyHanko loads only in the worker
+        return path
+    from submissions.documents.signing import sign_file  # noqa: PLC0415 - pyHanko loads only in the worker
 
     with translation.override(settings.LANGUAGE_CODE):
         if job.kind == DocumentKind.PACKET and job.receipt_id:
             reason = _("Application packet, receipt %(number)s") % {"number": job.receipt.number}
         else:
             reason = f"{job.get_kind_display()} · {job.region.name} · {job.call.code}"
-        return sign_pdf(content, reason=reason, location=job.region.full_name)
+        signed = path.with_name(f"signed-{path.name}")
+        sign_file(path, signed, reason=reason, location=job.region.full_name)
+        return signed
+
+
+def _fingerprint(path: Path) -> tuple[str, int]:
+    """SHA-256 and size of a file, read in chunks."""
+    digest, size = hashlib.sha256(), 0
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=540, time_limit=600)
@@ -102,35 +123,37 @@ def build_document(job_id: int) -> str:
         job.save(update_fields=["status", "started_at", "attempts", "error"])
     job = DocumentJob.objects.select_related("application__call", "application__region", "application__organization",
                                              "receipt", "call__program", "region").get(pk=job_id)
-    try:
-        content, pages = _build(job)
-        content = _signed(job, content)
-    except Exception as exc:  # noqa: BLE001 - any failure (SoftTimeLimitExceeded too) is recorded on the job
-        message = " ".join(exc.messages) if isinstance(exc, ValidationError) else f"{type(exc).__name__}: {exc}"
-        logger.exception("document job %s failed", job_id)
-        DocumentJob.objects.filter(pk=job_id).exclude(status=DocumentStatus.DONE).update(
-            status=DocumentStatus.FAILED, error=message[:2000], finished_at=timezone.now())
-        return DocumentStatus.FAILED
-    digest = hashlib.sha256(content).hexdigest()
-    with written_files() as written:
-        # the whole file is written before the job's row is locked, under its final random name;
-        # if the database step fails, the file is deleted (no orphan, no lock held while writing)
-        stored = job.file.storage.save(job.file.field.generate_filename(job, ""), ContentFile(content))
-        written.add(job.file.storage, stored)
-        with transaction.atomic():
-            current = DocumentJob.objects.select_for_update().get(pk=job_id)
-            if current.status == DocumentStatus.DONE:  # another delivery finished first: keep its file
-                written.delete_all()
-                return current.status
-            current.file.name = stored
-            current.sha256 = digest
-            current.size = len(content)
-            current.pages = pages
-            current.status = DocumentStatus.DONE
-            current.progress_done = current.progress_total = pages or 1
-            current.finished_at = timezone.now()
-            current.save(update_fields=["file", "sha256", "size", "pages", "status", "finished_at", "progress_done",
-                                         "progress_total"])
+    with tempfile.TemporaryDirectory(prefix="portal-document-") as workdir:
+        try:
+            built = Path(workdir) / f"document.{job.fmt}"
+            pages = _build(job, built)
+            final = _signed(job, built)
+        except Exception as exc:  # noqa: BLE001 - any failure (SoftTimeLimitExceeded too) is recorded on the job
+            message = " ".join(exc.messages) if isinstance(exc, ValidationError) else f"{type(exc).__name__}: {exc}"
+            logger.exception("document job %s failed", job_id)
+            DocumentJob.objects.filter(pk=job_id).exclude(status=DocumentStatus.DONE).update(
+                status=DocumentStatus.FAILED, error=message[:2000], finished_at=timezone.now())
+            return DocumentStatus.FAILED
+        digest, size = _fingerprint(final)
+        with written_files() as written, final.open("rb") as handle:
+            # the whole file is written before the job's row is locked, under its final random name;
+            # if the database step fails, the file is deleted (no orphan, no lock held while writing)
+            stored = job.file.storage.save(job.file.field.generate_filename(job, ""), File(handle))
+            written.add(job.file.storage, stored)
+            with transaction.atomic():
+                current = DocumentJob.objects.select_for_update().get(pk=job_id)
+                if current.status == DocumentStatus.DONE:  # another delivery finished first: keep its file
+                    written.delete_all()
+                    return current.status
+                current.file.name = stored
+                current.sha256 = digest
+                current.size = size
+                current.pages = pages
+                current.status = DocumentStatus.DONE
+                current.progress_done = current.progress_total = pages or 1
+                current.finished_at = timezone.now()
+                current.save(update_fields=["file", "sha256", "size", "pages", "status", "finished_at",
+                                             "progress_done", "progress_total"])
     return DocumentStatus.DONE
 
 

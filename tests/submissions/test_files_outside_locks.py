@@ -179,8 +179,8 @@ def test_site_visit_photos_of_a_refused_reviewer_are_never_written(world, media,
 @pytest.fixture
 def job(world, media, monkeypatch):
     app = submitted(world.ent_zg, review_call(world, code="locks-doc"))
-    monkeypatch.setattr(tasks_packets, "_build", lambda job: (b"%PDF-1.7 built", 1))
-    monkeypatch.setattr(tasks_packets, "_signed", lambda job, content: content)  # signing is tested apart
+    monkeypatch.setattr(tasks_packets, "_build", lambda job, target: target.write_bytes(b"%PDF-1.7 built") and 1)
+    monkeypatch.setattr(tasks_packets, "_signed", lambda job, path: path)  # signing is tested apart
     return DocumentJob.objects.create(kind=DocumentKind.PACKET, application=app, call=app.call, region=app.region,
                                       province=app.province, input_hash="locks", requested_by=world.applicant_admin)
 
