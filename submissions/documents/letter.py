@@ -8,7 +8,10 @@ upward letter's number one character from the left with 签发人 one character 
 rule as wide as the text block 4 mm below it; the title (2号 小标宋) two lines below the rule; the
 addressee flush left; body paragraphs indented two characters; the attachment line; signature and
 date at the right, the date four characters from the right edge; the seal over signature and date;
-page numbers (4号, — 1 —) 7 mm below the text block, odd pages right, even pages left.
+page numbers (4号, — 1 —) 7 mm below the text block, odd pages right, even pages left; the 版记
+(7.4) at the foot of the last page, its last rule on the text block's lower edge: 抄送 (if the
+details name any), then 印发机关 (the bureau) and 印发日期 (2024年4月15日印发) on one line, 4号, between
+rules as wide as the text block (the first and the last 0.35 mm, the ones between 0.25 mm).
 
 Fonts: the open stand-ins (Noto Serif CJK SC for 仿宋 and, bold, for 小标宋; AR PL UKai for 楷体)
 unless the settings LETTER_FONT_FANGSONG / LETTER_FONT_XIAOBIAOSONG / LETTER_FONT_KAITI name the
@@ -16,6 +19,8 @@ licensed families installed on the machine.
 
 What the letter says is fixed when it is requested (``DocumentJob.details``): its number, addressee,
 the units recommended with their scores and the date; the files are built from that by the task.
+The number (发文字号) is taken in the sign-off's transaction under the lock of the bureau's counter
+row of the year (``next_number``, ``LetterCounter``).
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from submissions.constants import DocumentFormat, DocumentKind, Level
 from submissions.documents.packet import SHANGHAI, inputs_hash, pdf_of, render_pdf, request_job
 from submissions.models import BureauSeal, DocumentJob, LetterCounter, Review
 
-LETTER_LAYOUT = 1
+LETTER_LAYOUT = 2  # bump when the layout changes: the inputs' hash changes, letters are rebuilt
 
 # GB/T 9704-2012, in millimetres
 PAGE_MM = (210, 297)
