@@ -196,7 +196,7 @@ _PPR_ORDER = ("w:framePr", "w:pBdr", "w:tabs", "w:spacing", "w:ind", "w:jc", "w:
 
 def _set_ppr(paragraph, name: str, element) -> None:
     """Put `element` (named `name`: w:framePr, w:pBdr) into the paragraph's properties where the schema
-    wants it (Word refuses a document whose properties are out of order)."""
+    puts it (OOXML fixes the order of a paragraph's properties; python-docx appends)."""
     ppr = paragraph._p.get_or_add_pPr()
     for old in ppr.findall(element.tag):
         ppr.remove(old)
@@ -215,8 +215,8 @@ def letter_docx(details: dict, seal_png: bytes | None = None) -> bytes:
     frame at the foot of the last page's text block, between its rules."""
     from docx import Document  # noqa: PLC0415 - python-docx only where a DOCX is made
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT  # noqa: PLC0415
-    from docx.oxml import OxmlElement, parse_xml  # noqa: PLC0415
-    from docx.oxml.ns import nsdecls, qn  # noqa: PLC0415
+    from docx.oxml import OxmlElement  # noqa: PLC0415
+    from docx.oxml.ns import qn  # noqa: PLC0415
     from docx.shared import Emu, Mm, Pt, RGBColor  # noqa: PLC0415
 
     text = letter_paragraphs(details)
@@ -255,14 +255,13 @@ def letter_docx(details: dict, seal_png: bytes | None = None) -> bytes:
             styled(p.add_run(content), size=size, font=font, bold=bold, color=color)
         return p
 
-    def border(*edges):  # (edge, width in mm, colour)
+    def border(*edges, colour="#000000", space_pt=0):  # edges: (top/bottom, width in mm)
         element = OxmlElement("w:pBdr")
-        for edge, width_mm, colour in edges:
+        for edge, width_mm in edges:
             rule = OxmlElement(f"w:{edge}")
-            # w:sz in eighths of a point; w:space in points
+            # w:sz in eighths of a point; w:space (from the text) in points
             for key, value in (("w:val", "single"), ("w:sz", str(round(width_mm * 72 / 25.4 * 8))),
-                               ("w:space", "11" if edge == "bottom" and colour == RED else "0"),
-                               ("w:color", colour.lstrip("#"))):
+                               ("w:space", str(space_pt)), ("w:color", colour.lstrip("#"))):
                 rule.set(qn(key), value)
             element.append(rule)
         return element
@@ -275,7 +274,7 @@ def letter_docx(details: dict, seal_png: bytes | None = None) -> bytes:
     styled(number.add_run(f"\t{text['signer_label']}"))
     styled(number.add_run(details["signer"]), font=face["kaiti"])
     # the red rule: the number's paragraph border, 4 mm below it
-    _set_ppr(number, "w:pBdr", border(("bottom", 0.35, RED)))
+    _set_ppr(number, "w:pBdr", border(("bottom", 0.35), colour=RED, space_pt=11))
     paragraph()
     paragraph(details["title"], size=TITLE_PT, font=face["xiaobiaosong"], bold=True, align=WD_ALIGN_PARAGRAPH.CENTER,
               space_before=LINE_PT)
@@ -297,16 +296,14 @@ def letter_docx(details: dict, seal_png: bytes | None = None) -> bytes:
         widest = max(_text_width_pt(details["bureau"], BODY_PT), _text_width_pt(details["date"], BODY_PT))
         centre_x = Mm(TEXT_WIDTH_MM) - Pt(BODY_PT * 4) - Pt(widest / 2)
         centre_y = Pt(LINE_PT) - Mm(3)
-        _float_picture(inline, x=Emu(centre_x - Mm(size_mm) // 2), y=Emu(centre_y - inline.extent.cy // 2),
-                       parse_xml=parse_xml, nsdecls=nsdecls)
+        _float_picture(inline, x=Emu(centre_x - Mm(size_mm) // 2), y=Emu(centre_y - inline.extent.cy // 2))
 
-    # 版记 (GB/T 9704 7.4) at the foot of the last page's text block, as wide as it, 4号 仿宋: 抄送 (if any),
-    # then 印发机关 one character in and 印发日期 one character from the right; the first and the last
-    # rules thick, the one between thin. A frame per part (LibreOffice loses the place of a frame of
-    # several paragraphs, and Word merges adjacent like frames): the 印发 line's at the text block's foot, the 抄送 one stacked on it, its
+    # 版记 (GB/T 9704 7.4) at the foot of the last page's text block, as wide as it, 4号 仿宋: 抄送 (if
+    # any), then 印发机关 one character in and 印发日期 one character from the right; the first and the
+    # last rules thick, the one between thin. A frame per part (LibreOffice misplaces one frame of
+    # several paragraphs): the 印发 line's at the text block's foot, the 抄送 one stacked on it, its
     # height known (exact line spacing; its lines counted as set, full-width characters one em).
     thick_pt, thin_pt = RECORD_THICK_MM * 72 / 25.4, RECORD_THIN_MM * 72 / 25.4
-    black = "#000000"
 
     def frame(y_pt=None):
         element = OxmlElement("w:framePr")
@@ -322,11 +319,11 @@ def letter_docx(details: dict, seal_png: bytes | None = None) -> bytes:
     styled(issued.add_run(f"\t{text['issued']}"), size=RECORD_PT)
     _set_ppr(issued, "w:framePr", frame())
     if text["copy_to"]:
-        _set_ppr(issued, "w:pBdr", border(("bottom", RECORD_THICK_MM, black)))
+        _set_ppr(issued, "w:pBdr", border(("bottom", RECORD_THICK_MM)))
         copy_to = paragraph(text["copy_to"], size=RECORD_PT, line=LINE_PT)
         issued._p.addprevious(copy_to._p)
         # a 1 pt paragraph between the two frames: LibreOffice makes one frame of adjacent framed
-        # paragraphs (and loses its place) even when their frames differ
+        # paragraphs (and misplaces it) even when their frames differ
         issued._p.addprevious(paragraph(line=1)._p)
         fmt = copy_to.paragraph_format
         fmt.left_indent, fmt.first_line_indent, fmt.right_indent = (  # wrapped lines under the first recipient
@@ -337,9 +334,9 @@ def letter_docx(details: dict, seal_png: bytes | None = None) -> bytes:
         lines = 1 + max(0, math.ceil(overflow / rest))
         height = lines * LINE_PT + thick_pt + thin_pt
         _set_ppr(copy_to, "w:framePr", frame(TEXT_HEIGHT_MM * 72 / 25.4 - (LINE_PT + thick_pt) - height))
-        _set_ppr(copy_to, "w:pBdr", border(("top", RECORD_THICK_MM, black), ("bottom", RECORD_THIN_MM, black)))
+        _set_ppr(copy_to, "w:pBdr", border(("top", RECORD_THICK_MM), ("bottom", RECORD_THIN_MM)))
     else:
-        _set_ppr(issued, "w:pBdr", border(("top", RECORD_THICK_MM, black), ("bottom", RECORD_THICK_MM, black)))
+        _set_ppr(issued, "w:pBdr", border(("top", RECORD_THICK_MM), ("bottom", RECORD_THICK_MM)))
 
     # the page number, a PAGE field: — 1 —, 4号, odd pages right and even pages left, one character in
     doc.settings.odd_and_even_pages_header_footer = True
@@ -371,10 +368,12 @@ def letter_docx(details: dict, seal_png: bytes | None = None) -> bytes:
     return out.getvalue()
 
 
-def _float_picture(inline, *, x: int, y: int, parse_xml, nsdecls) -> None:
+def _float_picture(inline, *, x: int, y: int) -> None:
     """Replace python-docx's inline picture (wp:inline) by the same picture anchored to its paragraph
     (wp:anchor): x from the left margin, y from the paragraph's top (EMU), in front of the text and
     wrapping none (the signature and date stay where they are, seen through the seal's transparency)."""
+    from docx.oxml import parse_xml  # noqa: PLC0415 - python-docx only where a DOCX is made
+    from docx.oxml.ns import nsdecls, qn  # noqa: PLC0415
     anchor = parse_xml(
         f'<wp:anchor {nsdecls("wp")} distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="251659264"'
         ' behindDoc="0" locked="1" layoutInCell="1" allowOverlap="1">'
@@ -382,15 +381,14 @@ def _float_picture(inline, *, x: int, y: int, parse_xml, nsdecls) -> None:
         f'<wp:positionH relativeFrom="margin"><wp:posOffset>{int(x)}</wp:posOffset></wp:positionH>'
         f'<wp:positionV relativeFrom="paragraph"><wp:posOffset>{int(y)}</wp:posOffset></wp:positionV>'
         "</wp:anchor>")
-    extent, doc_pr, frame_pr, graphic = (inline.extent, inline.docPr, inline.find(
-        "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}cNvGraphicFramePr"), inline.graphic)
-    anchor.append(extent)
+    frame_pr = inline.find(qn("wp:cNvGraphicFramePr"))
+    anchor.append(inline.extent)
     anchor.append(parse_xml(f'<wp:effectExtent {nsdecls("wp")} l="0" t="0" r="0" b="0"/>'))
     anchor.append(parse_xml(f'<wp:wrapNone {nsdecls("wp")}/>'))
-    anchor.append(doc_pr)
+    anchor.append(inline.docPr)
     if frame_pr is not None:
         anchor.append(frame_pr)
-    anchor.append(graphic)
+    anchor.append(inline.graphic)
     inline.getparent().replace(inline, anchor)
 
 
