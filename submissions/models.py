@@ -528,6 +528,24 @@ class DocumentJob(models.Model):
         return min(100, round(100 * self.progress_done / self.progress_total))
 
 
+class LetterCounter(models.Model):
+    """The last 发文字号 a bureau (the bureau of `region`) gave its recommendation letters in `year`: the
+    row locked (SELECT … FOR UPDATE) while a sign-off takes the next number
+    (submissions.documents.letter.next_number)."""
+
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("letter number counter")
+        verbose_name_plural = _("letter number counters")
+        constraints = [models.UniqueConstraint(fields=["region", "year"], name="uniq_letter_counter")]
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.year}: {self.last}"
+
+
 def seal_path(instance, filename):
     return f"seals/{instance.organization_id}/{uuid.uuid4().hex}.png"
 
