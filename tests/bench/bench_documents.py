@@ -6,7 +6,10 @@ Run:  .venv/bin/python tests/bench/bench_documents.py [--pages 200] [--rows 1000
 
 Targets: packet ≤ 1.5 s and ≤ 500 MiB peak; summary XLSX ≤ 0.2 s, PDF ≤ 3 s; letter ≤ 0.5 s.
 The data lives in a scratch database created and dropped by the script (as bench_queue.py does), the
-files in a temporary media folder. Peak RSS is the process's maximum resident size (getrusage).
+files in a temporary media folder. Each document is built as the worker's task builds it (the packet
+written to a file and signed file to file; the process's loaded objects frozen as the worker
+freezes them, portal/project/celery.py). Memory: the peak resident size of each build (VmHWM, reset
+before it through /proc/self/clear_refs) and what the build adds to the size before it.
 """
 
 from __future__ import annotations
@@ -26,17 +29,28 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.project.settings")
 os.environ.setdefault("DJANGO_ENV", "test")
 
 
-def timed(label: str, runs: int, build, target: float | None = None):
-    from tests.bench.bench_packets import peak_rss_mib
+def _status_kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    return 0
 
-    times, result = [], None
+
+def timed(label: str, runs: int, build, target: float | None = None):
+    times, cpu, result, peaks = [], [], None, []
     for _run in range(runs):
-        started = time.perf_counter()
+        Path("/proc/self/clear_refs").write_text("5")  # the peak (VmHWM) starts again from the current size
+        before = _status_kib("VmRSS")
+        started, started_cpu = time.perf_counter(), time.process_time()
         result = build()
         times.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
+        peaks.append((_status_kib("VmHWM") / 1024, (_status_kib("VmHWM") - before) / 1024))
     median = statistics.median(times)
     verdict = "" if target is None else (f"  [target ≤ {target} s: {'ok' if median <= target else 'OVER'}]")
-    print(f"{label}: first {times[0]:.3f} s, median {median:.3f} s, peak RSS {peak_rss_mib():.0f} MiB{verdict}")
+    peak, added = max(peaks)
+    print(f"{label}: first {times[0]:.3f} s, median {median:.3f} s (CPU {statistics.median(cpu):.3f} s), "
+          f"peak {peak:.0f} MiB (+{added:.0f} MiB over the process before it){verdict}")
     return result
 
 
@@ -60,10 +74,11 @@ def main() -> int:
         from django.conf import settings
 
         settings.MEDIA_ROOT = media.name
+        from portal.project.celery import freeze_loaded_objects
         from programs.models import RequiredMaterial
         from submissions.documents.letter import letter_docx, letter_pdf
-        from submissions.documents.packet import build_packet
-        from submissions.documents.signing import ensure_certificate, sign_pdf
+        from submissions.documents.packet import build_packet, write_packet
+        from submissions.documents.signing import ensure_certificate, sign_file, sign_pdf
         from submissions.documents.summary import build_summary
         from submissions.filing import services
         from submissions.models import Application, Recommendation, Review
@@ -86,12 +101,16 @@ def main() -> int:
             attach(world.applicant_admin, app, "application-material", scan, "扫描件.pdf")
             receipt = services.application_submit(actor=actor(world.applicant_admin), application=app, now=DEADLINE)
 
-        def packet():
-            data, pages = build_packet(app, receipt)
-            return sign_pdf(data, reason="bench"), pages
+        freeze_loaded_objects()
+        out = Path(media.name)
 
-        data, pages = timed(f"packet, {args.pages}-page scan, bound and signed", args.runs, packet, 1.5)
-        print(f"  {pages} pages, {len(data) / 1e6:.2f} MB")
+        def packet():
+            pages = write_packet(app, receipt, out / "packet.pdf")
+            sign_file(out / "packet.pdf", out / "signed.pdf", reason="bench")
+            return pages
+
+        pages = timed(f"packet, {args.pages}-page scan, bound and signed", args.runs, packet, 1.5)
+        print(f"  {pages} pages, {(out / 'signed.pdf').stat().st_size / 1e6:.2f} MB")
 
         # a 20-page Word material: converted by LibreOffice and bound
         other = make_call(world.jx, code="bench-docx", rubric_code="")
@@ -125,7 +144,8 @@ def main() -> int:
                                                  "credit_code": "", "score": "80.00"} for n in range(5)]}
         timed("letter, PDF, signed", args.runs, lambda: sign_pdf(letter_pdf(details)[0], reason="bench"), 0.5)
         timed("letter, DOCX", args.runs, lambda: letter_docx(details), 0.5)
-        print(f"peak RSS of the whole run: {peak_rss_mib():.0f} MiB")
+        print(f"peak RSS of the whole run: {peak_rss_mib():.0f} MiB; load average "
+              f"{' '.join(f'{v:.2f}' for v in os.getloadavg())}")
         return 0
     finally:
         media.cleanup()
