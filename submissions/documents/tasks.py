@@ -1,8 +1,10 @@
 """Celery tasks building documents (submissions.documents.packet, submissions.documents.summary).
 
-``build_document(job_id)`` is idempotent: a job already done is not rebuilt, and when two
-deliveries of the same task race (acks_late redelivers a task whose worker died), the first to
-finish keeps its file and the other discards its own. The file becomes visible (status done) only
+``build_document(job_id)`` is idempotent: a job already done is not rebuilt; a process building a
+job holds a PostgreSQL advisory lock on it (``_building``, released by the server if the process
+dies), so a second delivery of the same task (acks_late redelivers, a worker re-sends) leaves a job
+a live process is building alone; and should two builds still race (no such lock on SQLite), the
+first to finish keeps its file and the other discards its own. The file becomes visible (status done) only
 once it is complete. ``requeue_pending_documents`` (beat) re-sends the jobs whose dispatch was lost
 (the broker down at commit time) or whose worker died while building; a worker that starts re-sends
 at once every job left running or pending (``requeue_interrupted``), so a job whose whole worker was
@@ -16,6 +18,7 @@ import datetime as dt
 import hashlib
 import logging
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from celery import shared_task
@@ -23,7 +26,7 @@ from celery.signals import worker_ready
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -37,6 +40,42 @@ logger = logging.getLogger(__name__)
 STALE_PENDING = dt.timedelta(minutes=5)
 STALE_RUNNING = dt.timedelta(minutes=15)  # above the task's time limit: a running job this old is dead
 MAX_ATTEMPTS = 3
+BUILDING_LOCKS = 0x444F43  # the advisory-lock namespace of "a process is building document job N"
+
+
+@contextmanager
+def _building(job_id: int):
+    """Hold "this process builds job N" while the block runs: on PostgreSQL a session advisory lock
+    (released by the server when the process or its connection dies, so a killed worker's job is
+    free at once); yields False when another live process holds it. The embedded default (SQLite,
+    one process) has no such lock: always True."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [BUILDING_LOCKS, job_id])
+        mine = cursor.fetchone()[0]
+    try:
+        yield mine
+    finally:
+        if mine:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [BUILDING_LOCKS, job_id])
+
+
+def being_built(job_ids) -> set[int]:
+    """Which of these jobs a live process is building now (PostgreSQL; none in the embedded default)."""
+    if connection.vendor != "postgresql":
+        return set()
+    busy = set()
+    with connection.cursor() as cursor:
+        for job_id in job_ids:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [BUILDING_LOCKS, job_id])
+            if cursor.fetchone()[0]:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [BUILDING_LOCKS, job_id])
+            else:
+                busy.add(job_id)
+    return busy
 
 
 def _progress(job_id: int):
@@ -108,8 +147,15 @@ def _fingerprint(path: Path) -> tuple[str, int]:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=540, time_limit=600)
 def build_document(job_id: int) -> str:
-    """Build one document job. Returns its status."""
+    """Build one document job, unless another live process is building it. Returns its status."""
 
+    with _building(job_id) as mine:
+        if not mine:  # another live worker is building it (a redelivery, a re-send): built once
+            return "busy"
+        return _build_document(job_id)
+
+
+def _build_document(job_id: int) -> str:
     with transaction.atomic():
         job = DocumentJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None:
@@ -167,6 +213,8 @@ def requeue_pending_documents() -> int:
         | Q(status=DocumentStatus.RUNNING, started_at__lt=now - STALE_RUNNING)
     ).filter(attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True)
     ids = list(stale[:200])
+    busy = being_built(ids)
+    ids = [pk for pk in ids if pk not in busy]
     with translation.override(settings.LANGUAGE_CODE):
         DocumentJob.objects.filter(status=DocumentStatus.RUNNING, started_at__lt=now - STALE_RUNNING,
                                    attempts__gte=MAX_ATTEMPTS).update(
@@ -178,12 +226,15 @@ def requeue_pending_documents() -> int:
 
 
 def requeue_interrupted() -> int:
-    """Re-send every job left running or pending: called when a worker starts, so the jobs of a
-    worker that was killed (whose messages the broker holds until their visibility timeout) are
-    built again at once. A job another worker is still building may then run twice: the task keeps
-    the first file finished (the stored file and its checksum never change once done)."""
+    """Re-send every job left running or pending that no live process is building: called when a
+    worker starts, so the jobs of a worker that was killed (whose messages the broker holds until
+    their visibility timeout) are built again at once, while a job another live worker is building
+    is left to it (``being_built``); a duplicate delivery that arrives anyway finds the job taken
+    and does nothing. The stored file and its checksum never change once done."""
     ids = list(DocumentJob.objects.filter(status__in=[DocumentStatus.RUNNING, DocumentStatus.PENDING],
                                           attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True)[:500])
+    busy = being_built(ids)
+    ids = [pk for pk in ids if pk not in busy]
     for pk in ids:
         build_document.delay(pk)
     if ids:
