@@ -128,14 +128,14 @@ class Stamp:
 
     NAME = pikepdf.Name("/PortalStamp")
 
-    def __init__(self, pdf, number: str, total: int, sample_pdf: bytes):
-        """`sample_pdf`: a one-page PDF showing ``Stamp.sample(number)`` (WeasyPrint's rendering)."""
+    def __init__(self, pdf, number: str, total: int, sample_page):
+        """`sample_page`: a page (pikepdf) showing ``Stamp.sample(number)`` in one font (WeasyPrint's
+        rendering: the font it draws with is the footer's)."""
         self.pdf, self.number, self.total = pdf, number, total
-        sheet = pikepdf.open(io.BytesIO(sample_pdf))
-        fonts = list(sheet.pages[0].Resources.Font.values())
-        if len(fonts) != 1:
+        used = {operands[0] for operands, _operator in pikepdf.parse_content_stream(sample_page, "Tf")}
+        if len(used) != 1:
             raise ValueError("the footer's characters need more than one font")
-        font = fonts[0]
+        font = sample_page.Resources.Font[used.pop()]
         self.codes = _cmap_codes(font.ToUnicode.read_bytes())
         self.widths = _cid_widths(font.DescendantFonts[0])
         self.font = pdf.copy_foreign(font)
@@ -285,7 +285,7 @@ class Part:
     pages: int = 0
     note: str = ""
     anchor: str = ""
-    page: object = ""  # its first page in the packet (1-based), once known
+    page_step: str = ""  # its placeholder page follows another material's: the page name counting it
     pdf: object = field(default=None, repr=False)  # a pikepdf.Pdf
     landscape: list = field(default_factory=list, repr=False)  # per page: shown wider than tall
 
@@ -298,7 +298,7 @@ class Category:
     title: str
     anchor: str
     parts: list = field(default_factory=list)
-    page: object = ""  # its contents page in the packet (1-based), once known
+    page_step: str = ""  # its contents page follows a material: the page name counting that material
 
 
 def _image_pdf(data: bytes):
@@ -444,15 +444,6 @@ def packet_context(app, receipt) -> dict:
     }
 
 
-def _anchor_pages(document) -> dict[str, int]:
-    """Where each id of the rendered HTML sits: page index (0-based)."""
-    pages = {}
-    for index, page in enumerate(document.pages):
-        for anchor in page.anchors:
-            pages.setdefault(anchor, index)
-    return pages
-
-
 def set_page_labels(pdf) -> None:
     """Page labels: one decimal range from 1 over the whole packet (continuous numbering)."""
     pdf.Root.PageLabels = pdf.make_indirect(pikepdf.Dictionary(
@@ -473,42 +464,60 @@ def write_outline(pdf, entries) -> None:
     pdf.Root.PageMode = pikepdf.Name.UseOutlines
 
 
-def _own_pages(context, categories, numbers=None, stamp_sample=""):
-    """The portal's own pages (cover, contents, form, category contents, spine) rendered by
-    WeasyPrint; `numbers` are the page numbers the contents print (anchor → page), none at first;
-    `stamp_sample`: a last page showing these characters in the footer's font (for ``Stamp``)."""
-    numbers = numbers or {}
+def _page_steps(categories) -> tuple[list[tuple[str, int]], str]:
+    """Each material is one placeholder page in the layout of the portal's own pages; the page that
+    follows it counts the material's pages (a named page whose first page increments the page
+    counter by them), so the contents print every page number in one layout. Sets the page names
+    on the categories and parts; returns the (name, pages) pairs for the style sheet and the
+    spine's page name."""
+    steps, previous = [], None
+
+    def after() -> str:
+        nonlocal previous
+        if previous is None:
+            return ""
+        name = f"after-{previous.anchor}"
+        steps.append((name, previous.pages))
+        previous = None
+        return name
+
     for category in categories:
-        category.page = numbers.get(category.anchor, "")
+        category.page_step = after()
         for part in category.parts:
-            part.page = numbers.get(part.anchor, "")
+            part.page_step = ""
+            if part.pages:
+                part.page_step = after()
+                previous = part
+    return steps, after()
+
+
+def _own_pages(context, categories, stamp_sample=""):
+    """The portal's own pages (cover, contents, form, category contents, a placeholder page per
+    material, spine) rendered by WeasyPrint in one layout, the contents printing every page number
+    (``target-counter``, the materials' pages counted by ``_page_steps``); `stamp_sample`: a last
+    page showing these characters in the footer's font (for ``Stamp``)."""
+    steps, spine_step = _page_steps(categories)
     html = render_to_string("submissions/packets/packet.html", {
-        **context, "categories": categories, "form_page": numbers.get("form", ""),
-        "spine_page": numbers.get("spine", ""), "stamp_sample": stamp_sample,
+        **context, "categories": categories, "page_steps": steps, "spine_step": spine_step,
+        "stamp_sample": stamp_sample,
     })
     return render_pdf(html)
 
 
-def _layout(own_anchors: dict[str, int], own_total: int, categories) -> tuple[list, dict[str, int]]:
-    """The packet's page sequence: ("own", index) for a page of the portal's own, ("part", part) for
-    the pages of a material (after its category's contents); and where each anchor lands (0-based)."""
-    sections = sorted(own_anchors.items(), key=lambda item: item[1])
-    starts = [index for _anchor, index in sections] + [own_total]
-    sequence, where, final = [], {}, 0
-    by_anchor = {category.anchor: category for category in categories}
-    for position, (anchor, index) in enumerate(sections):
-        where[anchor] = final
-        end = next(start for start in starts[position + 1:] if start > index) if index < own_total else own_total
-        for own in range(index, end):
-            sequence.append(("own", own))
-            final += 1
-        category = by_anchor.get(anchor)
-        for part in category.parts if category else ():
-            if part.pages:
-                where[part.anchor] = final
-                sequence.append(("part", part))
-                final += part.pages
-    return sequence, where
+def _sequence(draft, materials) -> tuple[list, dict[str, int], int]:
+    """The packet's page sequence from the layout of its own pages: ("own", index) for a page of
+    the portal's own, ("part", part) for the pages of the material a placeholder page stands for;
+    where each anchor lands (0-based); the pages in all. The layout's last page (the footer's
+    sample) is not bound."""
+    placeholders = {part.anchor: part for part in materials if part.pages}
+    sequence, where, total = [], {}, 0
+    for index, page in enumerate(draft.pages[:-1]):
+        for anchor in page.anchors:
+            where.setdefault(anchor, total)
+        part = next((placeholders[anchor] for anchor in page.anchors if anchor in placeholders), None)
+        sequence.append(("part", part) if part else ("own", index))
+        total += part.pages if part else 1
+    return sequence, where, total
 
 
 def write_packet(app, receipt, target, progress=None) -> int:
@@ -518,8 +527,9 @@ def write_packet(app, receipt, target, progress=None) -> int:
 
     Binding order: cover, master contents (总目录), the application form, then per material
     category its contents page (分类目录) and its materials in slot order, last the spine (书脊).
-    WeasyPrint renders the portal's own pages (twice: the second time the contents print the page
-    numbers found the first time, material pages counted); each material page is drawn, fitted, on
+    WeasyPrint renders the portal's own pages in one layout, a placeholder page standing for each
+    material and the contents printing the page numbers (``_page_steps``); each material page is
+    drawn, fitted, on
     an A4 page (landscape for a landscape page) with pikepdf, the material read from its file when
     the packet is written; every page gets the footer (``Stamp``: one font, one tiny content stream
     per page). Bookmarks for every section and material, and page labels counting 1 … M.
@@ -537,27 +547,16 @@ def write_packet(app, receipt, target, progress=None) -> int:
         material_pages = sum(part.pages for part in materials)
         report(0, material_pages)
         draft = _own_pages(context, categories, stamp_sample=Stamp.sample(receipt.number))
-        own_count = len(draft.pages) - 1  # the last page is the footer's sample
-        own_anchors = {anchor: index for anchor, index in _anchor_pages(draft).items()
-                       if anchor in {"cover", "toc", "form", "spine"} | {c.anchor for c in categories}}
-        stamp_sample = pdf_of(draft.copy([draft.pages[-1]]))
+        sequence, where, total = _sequence(draft, materials)
+        own = pikepdf.open(io.BytesIO(pdf_of(draft)))
         # a laid-out document is a web of reference cycles (~100 MiB for a few pages): freed at
         # once, not whenever the collector next runs (a worker building packet after packet grew by
         # that much each time); cheap in the worker, which freezes what it loaded at start
         del draft
         gc.collect()
-        _sequence, where = _layout(own_anchors, own_count, categories)
-        document = _own_pages(context, categories, {anchor: index + 1 for anchor, index in where.items()})
-        if len(document.pages) != own_count:
-            raise ValueError("the contents changed length when their page numbers were printed")
-        sequence, where = _layout(own_anchors, own_count, categories)
-        own = pikepdf.open(io.BytesIO(pdf_of(document)))
-        del document
-        gc.collect()
-        total = own_count + material_pages
         packet = pikepdf.new()
-        stamp = Stamp(packet, receipt.number, total, stamp_sample)
-        done = len(own.pages)
+        stamp = Stamp(packet, receipt.number, total, own.pages[-1])
+        done = total - material_pages
         report(done, total)
         with warnings.catch_warnings():
             # materials are bound as pages: their own outlines and named destinations are not kept
