@@ -600,6 +600,18 @@ def _keep_refused(app, actor, base_version, data, score_inputs) -> DraftConflict
     )
 
 
+_REUSED = ("call", "organization", "region", "province")
+
+
+def _reuse_related(app: Application, loaded: Application) -> None:
+    """Give `app` (the row read again under its lock) the related rows `loaded` holds already, where
+    the keys are still the same (the others are read when first used)."""
+    for name in _REUSED:
+        relation = Application._meta.get_field(name)
+        if relation.is_cached(loaded) and getattr(app, relation.attname) == getattr(loaded, relation.attname):
+            relation.set_cached_value(app, relation.get_cached_value(loaded))
+
+
 def application_save_draft(*, actor: Actor, application: Application, base_version: int, data: Any = None,
                            score_inputs: Any = None, now: dt.datetime | None = None,
                            spec: FormSpec | None = None) -> SaveOutcome:
@@ -610,8 +622,10 @@ def application_save_draft(*, actor: Actor, application: Application, base_versi
     data = {} if data is None else data
     score_inputs = {} if score_inputs is None else score_inputs
     with transaction.atomic():
-        app = Application.objects.select_for_update(of=("self",)).select_related(
-            "call__program", "organization", "region", "province").get(pk=application.pk)
+        # the row alone, under its lock; what the caller loaded with it (the call and its program,
+        # the organization, the regions) is reused, not read again
+        app = Application.objects.select_for_update(of=("self",)).get(pk=application.pk)
+        _reuse_related(app, application)
         decision = can_edit_application(actor, app)
         if not decision:
             if writes_for_lead(actor, app):
