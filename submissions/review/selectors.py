@@ -221,7 +221,7 @@ class Queue:
     rows: list[QueueRow]
     counts: dict[str, int]
     total: int
-    filtered: QuerySet = field(repr=False, default=None)
+    filtered: QuerySet = field(repr=False, default=None)  # the rows filtered (scored only if a filter or the sort needs it)
 
     @property
     def status_counts(self) -> list[tuple[str, str, int]]:
@@ -229,8 +229,10 @@ class Queue:
 
 
 def filter_queue(actor: Actor, params: QueueParams, *, with_status: bool = True, now=None,
-                 overdue: "OverdueIndex | None" = None) -> QuerySet[Application]:
-    qs = _filtered(actor, params)
+                 overdue: "OverdueIndex | None" = None, scored: bool = True) -> QuerySet[Application]:
+    """The queue under `params`. With `scored=False` the rows carry no scores unless a filter or the
+    sort needs them (no join on the reviews for counting, nor for picking a page's ids by date)."""
+    qs = _filtered(actor, params, scored=scored)
     if params.overdue:
         qs = qs.filter((overdue or OverdueIndex(qs, now)).q)
     if with_status and params.status:
@@ -238,9 +240,14 @@ def filter_queue(actor: Actor, params: QueueParams, *, with_status: bool = True,
     return qs
 
 
-def _filtered(actor: Actor, params: QueueParams) -> QuerySet[Application]:
+def _needs_scores(params: QueueParams) -> bool:
+    return params.score_min is not None or params.score_max is not None or \
+        SORTS.get(params.sort, SORTS[DEFAULT_SORT])[0].lstrip("-") == "score"
+
+
+def _filtered(actor: Actor, params: QueueParams, *, scored: bool = True) -> QuerySet[Application]:
     """The queue with every filter but `overdue` and `status`."""
-    qs = queue_base(actor)
+    qs = queue_base(actor) if scored or _needs_scores(params) else review_applications_visible(actor)
     stage = params.stage or default_stage(actor)
     if stage != "all":
         qs = qs.filter(level=stage)
@@ -300,10 +307,10 @@ def review_queue(actor: Actor, params: QueueParams, *, now: dt.datetime | None =
     by the queue index), then the page's rows with only the columns shown and their receipts, and
     the deadlines of the page's calls."""
     now = now or timezone.now()
-    overdue = OverdueIndex(_filtered(actor, params), now) if params.overdue else None
-    counts = status_counts(filter_queue(actor, params, with_status=False, now=now, overdue=overdue))
+    overdue = OverdueIndex(_filtered(actor, params, scored=False), now) if params.overdue else None
+    counts = status_counts(filter_queue(actor, params, with_status=False, now=now, overdue=overdue, scored=False))
     total = sum(counts.values())
-    qs = filter_queue(actor, params, now=now, overdue=overdue)
+    qs = filter_queue(actor, params, now=now, overdue=overdue, scored=False)
     order = SORTS.get(params.sort, SORTS[DEFAULT_SORT])
     paginator = _CountedPaginator(qs.order_by(*order).values_list("pk", flat=True), params.page_size,
                                   count=counts.get(params.status, 0) if params.status else total)
