@@ -34,7 +34,14 @@ from scoring.models import prefers_english
 from submissions.constants import Level, Status
 from submissions.deadlines import GATED_LEVELS
 from submissions.forms import ANNUAL_FIGURES, FACT_LABELS, form_spec
-from submissions.models import Application, Attachment, InputCorrection, Receipt, Recommendation
+from submissions.models import (
+    Application,
+    Attachment,
+    InputCorrection,
+    Receipt,
+    Recommendation,
+    current_receipt_numbers,
+)
 from submissions.policy import (
     review_applications_visible,
     reviews_visible,
@@ -195,11 +202,11 @@ class QueueRow:
     deadline: object  # deadlines.BureauDeadline
     overdue: bool
     labels: dict = field(repr=False, default_factory=dict)
+    receipt: str = ""  # the number of the current receipt
 
     @property
     def cells(self) -> dict:
         a, deadline = self.app, self.deadline
-        receipt = a.current_receipt()
         return {
             "pk": a.pk, "status": a.status, "href": reverse("review-detail", args=[a.pk]),
             "name": a.organization.name, "credit_code": a.organization.credit_code, "call": a.call.title,
@@ -208,7 +215,7 @@ class QueueRow:
             "self_score": "—" if a.self_score is None else a.self_score,
             "bureau_score": "—" if a.bureau_score is None else a.bureau_score,
             "county_score": a.county_score if a.level != Level.COUNTY else None,
-            "submitted": _when(a.submitted_at), "receipt": receipt.number if receipt else "",
+            "submitted": _when(a.submitted_at), "receipt": self.receipt,
             "deadline": _when(deadline.at), "extended": bool(deadline.at and deadline.extended),
         }
 
@@ -289,10 +296,9 @@ class _CountedPaginator(Paginator):
 
 
 def status_counts(qs: QuerySet[Application]) -> dict[str, int]:
-    """The number of applications per status, in one pass (one aggregate with a filter per status)."""
-    values = [s for s in Status.values if s != Status.DRAFT]
-    row = qs.order_by().aggregate(**{f"n_{s}": Count("pk", filter=Q(status=s)) for s in values})
-    return {s: row[f"n_{s}"] for s in values if row[f"n_{s}"]}
+    """The number of applications per status (drafts aside), in one pass (one GROUP BY status)."""
+    counted = dict(qs.order_by().values_list("status").annotate(n=Count("pk")))
+    return {s: counted[s] for s in Status.values if s != Status.DRAFT and counted.get(s)}
 
 
 def queue_filtered(actor: Actor, params: QueueParams) -> QuerySet[Application]:
@@ -318,8 +324,9 @@ def review_queue(actor: Actor, params: QueueParams, *, now: dt.datetime | None =
     ids = list(page.object_list)
     by_id = {
         a.pk: a for a in queue_base(actor).filter(pk__in=ids).select_related(None)
-        .select_related("organization", "call", "region").only(*QUEUE_FIELDS).with_current_receipt()
+        .select_related("organization", "call", "region").only(*QUEUE_FIELDS)
     }
+    receipts = current_receipt_numbers(by_id)
     apps = [by_id[pk] for pk in ids if pk in by_id]
     page.object_list = apps
     page_calls = {a.call_id for a in apps}
@@ -334,7 +341,7 @@ def review_queue(actor: Actor, params: QueueParams, *, now: dt.datetime | None =
         deadline = book.for_application(app)
         late = (app.status in PENDING and deadline.passed(now)) or (
             app.status == Status.RETURNED and app.revision_deadline is not None and app.revision_deadline < now)
-        rows.append(QueueRow(app=app, deadline=deadline, overdue=late, labels=labels))
+        rows.append(QueueRow(app=app, deadline=deadline, overdue=late, labels=labels, receipt=receipts.get(app.pk, "")))
     return Queue(params=params, stage=params.stage or default_stage(actor), page=page, rows=rows, counts=counts,
                  total=total, filtered=qs)
 
