@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -307,11 +308,13 @@ def queue_filtered(actor: Actor, params: QueueParams) -> QuerySet[Application]:
     return _filtered(actor, params)
 
 
-def review_queue(actor: Actor, params: QueueParams, *, now: dt.datetime | None = None) -> Queue:
+def review_queue(actor: Actor, params: QueueParams, *, now: dt.datetime | None = None,
+                 calls: Iterable | None = None) -> Queue:
     """One page of the queue in a fixed number of queries, whatever the number of rows: the counts
     per status (one aggregate), the page's ids (the filter and the sort on narrow columns, served
-    by the queue index), then the page's rows with only the columns shown and their receipts, and
-    the deadlines of the page's calls."""
+    by the queue index), then the page's rows with only the columns shown and their receipts'
+    numbers, and the deadlines of the page's calls. `calls`: the calls of the actor's queue when the
+    caller has them (`queue_filter_options`), given to the rows instead of joined again."""
     now = now or timezone.now()
     overdue = OverdueIndex(_filtered(actor, params, scored=False), now) if params.overdue else None
     counts = status_counts(filter_queue(actor, params, with_status=False, now=now, overdue=overdue, scored=False))
@@ -322,10 +325,17 @@ def review_queue(actor: Actor, params: QueueParams, *, now: dt.datetime | None =
                                   count=counts.get(params.status, 0) if params.status else total)
     page = paginator.get_page(params.page)
     ids = list(page.object_list)
-    by_id = {
-        a.pk: a for a in queue_base(actor).filter(pk__in=ids).select_related(None)
-        .select_related("organization", "call", "region").only(*QUEUE_FIELDS)
-    }
+    rows_qs = queue_base(actor).filter(pk__in=ids).select_related(None)
+    if calls is None:
+        rows_qs = rows_qs.select_related("organization", "call", "region").only(*QUEUE_FIELDS)
+    else:  # the calls the caller has loaded already (the filter's): given to the rows, not joined again
+        calls = {c.pk: c for c in calls}
+        rows_qs = rows_qs.select_related("organization", "region").only(
+            *(f for f in QUEUE_FIELDS if not f.startswith("call__")))
+    by_id = {a.pk: a for a in rows_qs}
+    for a in by_id.values() if calls is not None else ():
+        if a.call_id in calls:
+            a.call = calls[a.call_id]
     receipts = current_receipt_numbers(by_id)
     apps = [by_id[pk] for pk in ids if pk in by_id]
     page.object_list = apps
