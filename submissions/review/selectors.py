@@ -360,7 +360,9 @@ def queue_filter_options(actor: Actor) -> dict:
     """Calls with applications in the actor's scope, and the counties a city/province can filter by."""
 
     visible = review_applications_visible(actor)
-    calls = list(Call.objects.filter(pk__in=visible.order_by().values("call_id")).order_by("-year", "code"))
+    # the notice's and the letter's texts are not shown around the queue: not read
+    calls = list(Call.objects.filter(pk__in=visible.order_by().values("call_id")).order_by("-year", "code")
+                 .defer("notice_text", "commitment_text"))
     counties = []
     if actor.is_operator or actor.level in (RegionLevel.CITY, RegionLevel.PROVINCE):
         counties = list(Region.objects.filter(pk__in=visible.order_by().values("region_id")).order_by("code"))

@@ -24,8 +24,11 @@ TEXT = ("pk", "status", "name", "href", "credit_code", "call", "region", "status
 
 
 def _e(value) -> str:
-    """`conditional_escape` without its wrappers: a safe value as it is, anything else escaped."""
-    return str(value) if isinstance(value, SafeData) else html.escape(str(value))
+    """`conditional_escape` without its wrappers: a safe value or a number as it is, anything else
+    escaped."""
+    if type(value) is int or isinstance(value, SafeData):
+        return str(value)
+    return html.escape(str(value))
 
 
 @register.simple_tag
