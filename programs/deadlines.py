@@ -180,7 +180,7 @@ class DeadlineBook:
         for stage in Stage.objects.filter(call_id__in=ids).select_related("region").order_by("order", "id"):
             self.stages[stage.call_id].append(stage)
         for ext in (StageExtension.objects.filter(stage__call_id__in=ids)
-                    .select_related("region", "granted_by").order_by("granted_at", "id")):
+                    .select_related("region").order_by("granted_at", "id")):
             self.extensions[ext.stage_id].append(ext)
 
     @classmethod

@@ -108,6 +108,11 @@ class Call(models.Model):
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=200, blank=True)
+    # the version of the application form's inputs that are not columns of the call: its conditions
+    # and its rubric's published version. Raised by `bump_form_version` whenever one of them is
+    # saved or deleted, so that the form built from them (submissions.forms.form_spec) is cached
+    # per (call, form_version) and a warm autosave reads neither to know it has the right form.
+    form_version = models.PositiveIntegerField(_("version of the application form"), default=0, editable=False)
 
     objects = CallQuerySet.as_manager()
 
@@ -122,6 +127,12 @@ class Call(models.Model):
 
     def applicant_stage(self):
         return next((s for s in self.stages.all() if s.level == StageLevel.APPLICANT), None)
+
+
+def bump_form_version(**lookup) -> None:
+    """A new version of the application form of the calls matching `lookup` (one UPDATE, in the
+    caller's transaction): called when a condition of a call, or a version of a rubric, changes."""
+    Call.objects.filter(**lookup).update(form_version=models.F("form_version") + 1)
 
 
 class Contact(models.Model):
@@ -306,6 +317,10 @@ class EligibilityCondition(models.Model):
     def __str__(self) -> str:
         return self.text[:60]
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        bump_form_version(pk=self.call_id)
+
     def evaluate(self, figures: dict) -> tuple[bool | None, str]:
         """(holds, reason) for numeric conditions; (None, reason) when figures are missing or
         the condition is not numeric."""
@@ -328,6 +343,15 @@ class EligibilityCondition(models.Model):
         }
         holds = ops[self.comparator]
         return holds, self.text
+
+
+def _condition_deleted(sender, instance, **kwargs) -> None:
+    """A condition deleted, one by one or by a queryset (both send post_delete): a new form version."""
+    bump_form_version(pk=instance.call_id)
+
+
+models.signals.post_delete.connect(_condition_deleted, sender=EligibilityCondition,
+                                   dispatch_uid="programs.condition_form_version")
 
 
 class RequiredMaterial(models.Model):

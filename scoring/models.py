@@ -26,6 +26,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from programs.models import bump_form_version
+
 from .constants import RoundStatus, RubricStatus, ScorerKind
 from .engine import Rubric as CompiledRubric
 from .rubric_loader import load_rubric
@@ -111,10 +113,14 @@ class RubricVersion(models.Model):
             if stored is not None and stored.status == RubricStatus.PUBLISHED and stored._frozen() != self._frozen():
                 raise ValidationError(_("A published rubric version cannot be changed: upload a new version."))
         super().save(*args, **kwargs)
+        # which version is the newest published one may have changed: the calls using the rubric
+        # get a new version of their application form
+        bump_form_version(rubric_code=self.rubric.code)
 
     def delete(self, *args, **kwargs):
         if self.pk is not None and RubricVersion.objects.filter(pk=self.pk, status=RubricStatus.PUBLISHED).exists():
             raise ValidationError(_("A published rubric version cannot be deleted."))
+        bump_form_version(rubric_code=self.rubric.code)
         return super().delete(*args, **kwargs)
 
     # --- the compiled rubric -------------------------------------------------------------

@@ -223,7 +223,7 @@ class FormSpec:
     declarations: list[FieldSpec]
     outline: Outline | None
     multi: bool
-    materials: list
+    materials: Iterable  # the call's RequiredMaterial rows: a list, or a queryset read when first used
 
     @property
     def latest(self) -> str:
@@ -276,40 +276,40 @@ _spec_cache: OrderedDict = OrderedDict()
 _spec_lock = threading.Lock()
 
 
-def _spec_version(call, conditions: list, resolved) -> tuple:
-    """Everything the form's fields are built from: the call's kind, year, program and rubric (the
-    resolved version and its content hash), its conditions, and the language. A change to any of
-    them is a new key (a new version of the form); nothing needs invalidating."""
-    rubric = None
-    if resolved is not None:
-        row = resolved.version
-        rubric = (call.rubric_code, row.pk, row.sha256) if row is not None else (call.rubric_code, None)
+def _spec_version(call) -> tuple:
+    """The version of the call's form, from the call's row alone (no query): the columns the form is
+    built from (kind, year, program, rubric code), `Call.form_version` (raised whenever one of the
+    call's conditions or a version of its rubric is saved or deleted: programs.models.bump_form_version)
+    and the language. A change to any of them is a new key (a new version of the form); nothing needs
+    invalidating, and every process sees the new version with the call's row."""
     return (
-        call.pk, call.kind, call.year, call.program.code, bool(call.program.multi_organization), rubric,
-        tuple((c.pk, c.kind, c.code, c.input_key, c.denominator_key, c.text, c.is_hard) for c in conditions),
-        get_language(),
+        call.pk, call.form_version, call.kind, call.year, call.rubric_code, call.program.code,
+        bool(call.program.multi_organization), get_language(),
     )
 
 
 def form_spec(call, *, conditions: Iterable | None = None, materials: Iterable | None = None) -> FormSpec:
     """The application form of `call` (pass prefetched conditions / materials to save queries).
-    The fields are built once per version of the call's form (`_spec_version`) and process; each
-    caller gets them with its own call and materials."""
-    conditions = list(call.conditions.all() if conditions is None else conditions)
-    materials = list(call.materials.all() if materials is None else materials)
-    resolved = _rubric(call)
-    key = _spec_version(call, conditions, resolved)
+    The fields are built once per version of the call's form (`_spec_version`) and process: a
+    cached form costs no query (the conditions and the rubric are read only to build it). Each
+    caller gets the fields with its own call and materials (read when first used, unless given)."""
+    materials = call.materials.all() if materials is None else list(materials)
+    if call.pk is None:  # a call not saved yet has no version: built each time
+        return _build_form_spec(call, list(call.conditions.all() if conditions is None else conditions),
+                                materials, _rubric(call))
+    key = _spec_version(call)
     with _spec_lock:
         hit = _spec_cache.get(key)
         if hit is not None:
             _spec_cache.move_to_end(key)
     if hit is None:
-        hit = _build_form_spec(call, conditions, materials, resolved)
+        hit = _build_form_spec(call, list(call.conditions.all() if conditions is None else conditions), [],
+                               _rubric(call))
         with _spec_lock:
             _spec_cache[key] = hit
             while len(_spec_cache) > _SPEC_CACHE_SIZE:
                 _spec_cache.popitem(last=False)
-    return dataclasses.replace(hit, call=call, materials=materials, rubric=resolved)
+    return dataclasses.replace(hit, call=call, materials=materials)
 
 
 def _build_form_spec(call, conditions: list, materials: list, resolved) -> FormSpec:

@@ -438,6 +438,22 @@ def can_request_summary(actor: Actor, call, region: Region) -> Decision:
     return can_view_call(actor, call)
 
 
+REGION_DOCUMENTS = (DocumentKind.COUNTY_SUMMARY, DocumentKind.CITY_SUMMARY, DocumentKind.PROVINCE_SUMMARY,
+                    DocumentKind.LETTER, DocumentKind.BUNDLE)  # the documents of a region, not of one application
+
+
+def _region_documents_q(actor: Actor) -> Q | None:
+    """Which documents of a region (summary tables, letters, their bundles) the actor may read:
+    the bureaus and the province those of their region scope, operators all (None: no restriction),
+    nobody else any."""
+    if actor.is_operator:
+        return None
+    if actor.is_authenticated and actor.membership is not None and not actor.is_expert and (
+            actor.is_bureau or actor.is_provincial):
+        return Q(kind__in=REGION_DOCUMENTS) & region_q(actor, "region")
+    return Q(pk__in=[])
+
+
 def documents_visible(actor: Actor):
     """The document jobs the actor may read (their status and, once built, their file)."""
     qs = m.DocumentJob.objects.select_related("call", "region", "application__organization", "receipt")
@@ -452,10 +468,18 @@ def documents_visible(actor: Actor):
         return qs.filter(packets)
     if not (actor.is_bureau or actor.is_provincial):
         return qs.none()
-    return qs.filter(packets | (Q(kind__in=[DocumentKind.COUNTY_SUMMARY, DocumentKind.CITY_SUMMARY,
-                                            DocumentKind.PROVINCE_SUMMARY, DocumentKind.LETTER,
-                                            DocumentKind.BUNDLE])
-                                & region_q(actor, "region")))
+    return qs.filter(packets | _region_documents_q(actor))
+
+
+def region_documents_visible(actor: Actor):
+    """The documents of a region (summary tables, letters, bundles) the actor may read: what
+    `documents_visible` gives of these kinds, without the applications' packets (one narrow query
+    for the panels that list only these)."""
+    qs = m.DocumentJob.objects.filter(kind__in=REGION_DOCUMENTS)
+    if not actor.is_authenticated or actor.membership is None:
+        return qs.none()
+    rule = _region_documents_q(actor)
+    return qs if rule is None else qs.filter(rule)
 
 
 def can_view_document(actor: Actor, job) -> Decision:

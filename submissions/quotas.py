@@ -171,8 +171,10 @@ def quota_statuses(*, calls: Iterable, regions: Iterable[Region], level: str) ->
         return []
     call_ids = [c.pk for c in calls]
     region_ids = [r.pk for r in regions]
+    by_pk = {c.pk: c for c in calls}
     quotas = defaultdict(list)
-    for q in Quota.objects.filter(call_id__in=call_ids).select_related("call", "region"):
+    for q in Quota.objects.filter(call_id__in=call_ids).select_related("region"):
+        q.call = by_pk[q.call_id]  # the call given, not read again
         quotas[q.call_id].append(q)
     used = {
         (row["application__call_id"], row["quota_region_id"]): row["n"]

@@ -17,7 +17,7 @@ Querysets returned by the rules are already scoped: views must not widen them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.db.models import Q, QuerySet
@@ -53,6 +53,9 @@ class Actor:
 
     user: User | None
     membership: Membership | None
+    # the user's active memberships as `actor_for` read them (None: not read), for the pages that
+    # list them (the role switch) without reading them again
+    memberships: tuple[Membership, ...] | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_authenticated(self) -> bool:
@@ -126,7 +129,7 @@ def actor_for(user) -> Actor:
     chosen = next((m for m in memberships if m.pk == user.active_membership_id), None)
     if chosen is None and memberships:
         chosen = memberships[0]
-    return Actor(user=user, membership=chosen)
+    return Actor(user=user, membership=chosen, memberships=tuple(memberships))
 
 
 def actor_of(request) -> Actor:

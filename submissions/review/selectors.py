@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -34,7 +35,14 @@ from scoring.models import prefers_english
 from submissions.constants import Level, Status
 from submissions.deadlines import GATED_LEVELS
 from submissions.forms import ANNUAL_FIGURES, FACT_LABELS, form_spec
-from submissions.models import Application, Attachment, InputCorrection, Receipt, Recommendation
+from submissions.models import (
+    Application,
+    Attachment,
+    InputCorrection,
+    Receipt,
+    Recommendation,
+    current_receipt_numbers,
+)
 from submissions.policy import (
     review_applications_visible,
     reviews_visible,
@@ -195,11 +203,11 @@ class QueueRow:
     deadline: object  # deadlines.BureauDeadline
     overdue: bool
     labels: dict = field(repr=False, default_factory=dict)
+    receipt: str = ""  # the number of the current receipt
 
     @property
     def cells(self) -> dict:
         a, deadline = self.app, self.deadline
-        receipt = a.current_receipt()
         return {
             "pk": a.pk, "status": a.status, "href": reverse("review-detail", args=[a.pk]),
             "name": a.organization.name, "credit_code": a.organization.credit_code, "call": a.call.title,
@@ -208,7 +216,7 @@ class QueueRow:
             "self_score": "—" if a.self_score is None else a.self_score,
             "bureau_score": "—" if a.bureau_score is None else a.bureau_score,
             "county_score": a.county_score if a.level != Level.COUNTY else None,
-            "submitted": _when(a.submitted_at), "receipt": receipt.number if receipt else "",
+            "submitted": _when(a.submitted_at), "receipt": self.receipt,
             "deadline": _when(deadline.at), "extended": bool(deadline.at and deadline.extended),
         }
 
@@ -221,7 +229,7 @@ class Queue:
     rows: list[QueueRow]
     counts: dict[str, int]
     total: int
-    filtered: QuerySet = field(repr=False, default=None)
+    filtered: QuerySet = field(repr=False, default=None)  # the rows filtered (scored only if a filter or the sort needs it)
 
     @property
     def status_counts(self) -> list[tuple[str, str, int]]:
@@ -229,8 +237,10 @@ class Queue:
 
 
 def filter_queue(actor: Actor, params: QueueParams, *, with_status: bool = True, now=None,
-                 overdue: "OverdueIndex | None" = None) -> QuerySet[Application]:
-    qs = _filtered(actor, params)
+                 overdue: "OverdueIndex | None" = None, scored: bool = True) -> QuerySet[Application]:
+    """The queue under `params`. With `scored=False` the rows carry no scores unless a filter or the
+    sort needs them (no join on the reviews for counting, nor for picking a page's ids by date)."""
+    qs = _filtered(actor, params, scored=scored)
     if params.overdue:
         qs = qs.filter((overdue or OverdueIndex(qs, now)).q)
     if with_status and params.status:
@@ -238,9 +248,14 @@ def filter_queue(actor: Actor, params: QueueParams, *, with_status: bool = True,
     return qs
 
 
-def _filtered(actor: Actor, params: QueueParams) -> QuerySet[Application]:
+def _needs_scores(params: QueueParams) -> bool:
+    return params.score_min is not None or params.score_max is not None or \
+        SORTS.get(params.sort, SORTS[DEFAULT_SORT])[0].lstrip("-") == "score"
+
+
+def _filtered(actor: Actor, params: QueueParams, *, scored: bool = True) -> QuerySet[Application]:
     """The queue with every filter but `overdue` and `status`."""
-    qs = queue_base(actor)
+    qs = queue_base(actor) if scored or _needs_scores(params) else review_applications_visible(actor)
     stage = params.stage or default_stage(actor)
     if stage != "all":
         qs = qs.filter(level=stage)
@@ -282,10 +297,9 @@ class _CountedPaginator(Paginator):
 
 
 def status_counts(qs: QuerySet[Application]) -> dict[str, int]:
-    """The number of applications per status, in one pass (one aggregate with a filter per status)."""
-    values = [s for s in Status.values if s != Status.DRAFT]
-    row = qs.order_by().aggregate(**{f"n_{s}": Count("pk", filter=Q(status=s)) for s in values})
-    return {s: row[f"n_{s}"] for s in values if row[f"n_{s}"]}
+    """The number of applications per status (drafts aside), in one pass (one GROUP BY status)."""
+    counted = dict(qs.order_by().values_list("status").annotate(n=Count("pk")))
+    return {s: counted[s] for s in Status.values if s != Status.DRAFT and counted.get(s)}
 
 
 def queue_filtered(actor: Actor, params: QueueParams) -> QuerySet[Application]:
@@ -294,25 +308,35 @@ def queue_filtered(actor: Actor, params: QueueParams) -> QuerySet[Application]:
     return _filtered(actor, params)
 
 
-def review_queue(actor: Actor, params: QueueParams, *, now: dt.datetime | None = None) -> Queue:
+def review_queue(actor: Actor, params: QueueParams, *, now: dt.datetime | None = None,
+                 calls: Iterable | None = None) -> Queue:
     """One page of the queue in a fixed number of queries, whatever the number of rows: the counts
     per status (one aggregate), the page's ids (the filter and the sort on narrow columns, served
-    by the queue index), then the page's rows with only the columns shown and their receipts, and
-    the deadlines of the page's calls."""
+    by the queue index), then the page's rows with only the columns shown and their receipts'
+    numbers, and the deadlines of the page's calls. `calls`: the calls of the actor's queue when the
+    caller has them (`queue_filter_options`), given to the rows instead of joined again."""
     now = now or timezone.now()
-    overdue = OverdueIndex(_filtered(actor, params), now) if params.overdue else None
-    counts = status_counts(filter_queue(actor, params, with_status=False, now=now, overdue=overdue))
+    overdue = OverdueIndex(_filtered(actor, params, scored=False), now) if params.overdue else None
+    counts = status_counts(filter_queue(actor, params, with_status=False, now=now, overdue=overdue, scored=False))
     total = sum(counts.values())
-    qs = filter_queue(actor, params, now=now, overdue=overdue)
+    qs = filter_queue(actor, params, now=now, overdue=overdue, scored=False)
     order = SORTS.get(params.sort, SORTS[DEFAULT_SORT])
     paginator = _CountedPaginator(qs.order_by(*order).values_list("pk", flat=True), params.page_size,
                                   count=counts.get(params.status, 0) if params.status else total)
     page = paginator.get_page(params.page)
     ids = list(page.object_list)
-    by_id = {
-        a.pk: a for a in queue_base(actor).filter(pk__in=ids).select_related(None)
-        .select_related("organization", "call", "region").only(*QUEUE_FIELDS).with_current_receipt()
-    }
+    rows_qs = queue_base(actor).filter(pk__in=ids).select_related(None)
+    if calls is None:
+        rows_qs = rows_qs.select_related("organization", "call", "region").only(*QUEUE_FIELDS)
+    else:  # the calls the caller has loaded already (the filter's): given to the rows, not joined again
+        calls = {c.pk: c for c in calls}
+        rows_qs = rows_qs.select_related("organization", "region").only(
+            *(f for f in QUEUE_FIELDS if not f.startswith("call__")))
+    by_id = {a.pk: a for a in rows_qs}
+    for a in by_id.values() if calls is not None else ():
+        if a.call_id in calls:
+            a.call = calls[a.call_id]
+    receipts = current_receipt_numbers(by_id)
     apps = [by_id[pk] for pk in ids if pk in by_id]
     page.object_list = apps
     page_calls = {a.call_id for a in apps}
@@ -327,7 +351,7 @@ def review_queue(actor: Actor, params: QueueParams, *, now: dt.datetime | None =
         deadline = book.for_application(app)
         late = (app.status in PENDING and deadline.passed(now)) or (
             app.status == Status.RETURNED and app.revision_deadline is not None and app.revision_deadline < now)
-        rows.append(QueueRow(app=app, deadline=deadline, overdue=late, labels=labels))
+        rows.append(QueueRow(app=app, deadline=deadline, overdue=late, labels=labels, receipt=receipts.get(app.pk, "")))
     return Queue(params=params, stage=params.stage or default_stage(actor), page=page, rows=rows, counts=counts,
                  total=total, filtered=qs)
 
@@ -336,7 +360,9 @@ def queue_filter_options(actor: Actor) -> dict:
     """Calls with applications in the actor's scope, and the counties a city/province can filter by."""
 
     visible = review_applications_visible(actor)
-    calls = list(Call.objects.filter(pk__in=visible.order_by().values("call_id")).order_by("-year", "code"))
+    # the notice's and the letter's texts are not shown around the queue: not read
+    calls = list(Call.objects.filter(pk__in=visible.order_by().values("call_id")).order_by("-year", "code")
+                 .defer("notice_text", "commitment_text"))
     counties = []
     if actor.is_operator or actor.level in (RegionLevel.CITY, RegionLevel.PROVINCE):
         counties = list(Region.objects.filter(pk__in=visible.order_by().values("region_id")).order_by("code"))

@@ -172,8 +172,8 @@ def queue(request):
     actor = request.actor
     _review_side(actor)
     params = QueueParams.from_query(request.GET)
-    result = review_queue(actor, params)
     options = queue_filter_options(actor)
+    result = review_queue(actor, params, calls=options["calls"])
     calls = [c for c in options["calls"] if not params.call or c.pk == params.call]
     query = request.GET.copy()
     query.pop("page", None)

@@ -13,14 +13,14 @@ from django import template
 from django.utils import timezone
 
 from portal import access
-from submissions.constants import DocumentKind, DocumentStatus
+from submissions.constants import DocumentStatus
 from submissions.documents.packet import latest_packet
 from submissions.policy import (
     can_make_summary_tables,
     can_request_packet,
     can_view_application,
     can_work_review_queue,
-    documents_visible,
+    region_documents_visible,
 )
 
 register = template.Library()
@@ -68,10 +68,7 @@ def packet_panel_context(actor, app, *, next_url: str, csrf_token=None) -> dict:
 def summary_panel_context(actor, calls, selected=None, *, next_url: str, csrf_token=None) -> dict:
     shown = bool(can_work_review_queue(actor))
     can_request = bool(can_make_summary_tables(actor))
-    jobs = list(documents_visible(actor).filter(kind__in=[DocumentKind.COUNTY_SUMMARY, DocumentKind.CITY_SUMMARY,
-                                                          DocumentKind.PROVINCE_SUMMARY, DocumentKind.LETTER,
-                                                          DocumentKind.BUNDLE])
-                .select_related("call", "region")[:12]) if shown else []
+    jobs = list(region_documents_visible(actor).select_related("call", "region")[:12]) if shown else []
     return {
         "shown": shown and (can_request or jobs),
         "can_request": can_request,

@@ -97,3 +97,27 @@ def test_the_score_sort_uses_the_bureaus_score_else_the_self_score(world, client
     first_unscored = next(pk for pk in shown if pk not in bureau)
     row = re.search(rf'<tr data-app="{first_unscored}".*?</tr>', html, re.S).group(0)
     assert '<td class="num">—</td>' in row and f'<td class="num">{apps[first_unscored].self_score}</td>' in row
+
+
+def test_a_score_filter_counts_and_lists_by_the_score_shown(world, client_for):
+    call = review_call(world, code="scale-filter")
+    seed(world, call, 30)  # the bureau gave 95 to every other one; the self-scores are 40-69
+    client = client_for(world.county_reviewer)
+    _n, html = page(client, reverse("review-queue") + "?score_min=90")
+    assert "15 applications" in html and html.count('data-app="') == 15
+    assert 'data-total="15"' in html
+    _n, html = page(client, reverse("review-queue") + "?score_max=50&sort=score")
+    assert "5 applications" in html  # the unscored (odd) ones with a self-score of 41-49
+    _n, html = page(client, reverse("review-queue"))
+    assert "30 applications" in html and 'data-total="30"' in html
+
+
+def test_the_rows_escape_what_the_applicant_typed(world, client_for):
+    call = review_call(world, code="scale-escape")
+    seed(world, call, 3)
+    app = Application.objects.filter(call=call).order_by("-submitted_at").first()
+    Organization.objects.filter(pk=app.organization_id).update(name='<script>alert("x")</script> & \'Co\'')
+    _n, html = page(client_for(world.county_reviewer), reverse("review-queue"))
+    row = re.search(rf'<tr data-app="{app.pk}".*?</tr>', html, re.S).group(0)
+    assert "<script>" not in row
+    assert row.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#x27;Co&#x27;") >= 2  # the link, the label
