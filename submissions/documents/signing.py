@@ -13,10 +13,12 @@ covering the whole file (nothing appended after it).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -111,6 +113,18 @@ def portal_certificate():
     return signer().signing_cert
 
 
+def _outside_event_loop(function, *args, **kwargs):
+    """Call `function` (pyHanko's synchronous API, which runs its own event loop with asyncio.run) in
+    this thread, or in a helper thread when this one already runs an event loop (an async view, a
+    browser-driving test): asyncio.run refuses to start inside a running loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="portal-signing") as pool:
+        return pool.submit(function, *args, **kwargs).result()
+
+
 def _sign(source, output, *, reason: str, location: str) -> None:
     """Sign the PDF read from the stream `source` into the stream `output` (readable, writable and
     seekable), PAdES B-B, SHA-256, as an incremental update."""
@@ -123,7 +137,8 @@ def _sign(source, output, *, reason: str, location: str) -> None:
         reason=reason[:200], location=location[:200] or None,
     )
     # the signature container's room is given (an estimate would sign twice)
-    signers.sign_pdf(writer, meta, signer=signer(), bytes_reserved=SIGNATURE_BYTES, output=output)
+    _outside_event_loop(signers.sign_pdf, writer, meta, signer=signer(), bytes_reserved=SIGNATURE_BYTES,
+                        output=output)
 
 
 def sign_pdf(data: bytes, *, reason: str, location: str = "") -> bytes:
@@ -181,7 +196,8 @@ def verify_pdf(data: bytes) -> Verification:
             if signature.signer_cert.dump() != ours.dump():
                 continue
             result.signed = True
-            status = validate_pdf_signature(signature, ValidationContext(trust_roots=[ours]))
+            status = _outside_event_loop(validate_pdf_signature, signature,
+                                         ValidationContext(trust_roots=[ours]))
         except Exception:  # noqa: BLE001 - a damaged signature is not a valid one
             logger.info("a signature could not be validated", exc_info=True)
             continue

@@ -69,3 +69,20 @@ def _named(content: bytes, name: str):
     handle = io.BytesIO(content)
     handle.name = name
     return handle
+
+
+def test_signing_and_verifying_work_where_an_event_loop_runs():
+    """pyHanko's synchronous API starts its own event loop: called from code already inside one (an
+    async view, a task run eagerly by a browser-driving test) it refused, and the document failed."""
+    import asyncio
+
+    from submissions.documents.packet import pdf_of, render_pdf
+
+    data = pdf_of(render_pdf("<html><body><p>事件循环中签名</p></body></html>"))
+
+    async def inside_a_loop():
+        signed = signing.sign_pdf(data, reason="test")
+        return signed, signing.verify_pdf(signed)
+
+    signed, verification = asyncio.run(inside_a_loop())
+    assert verification.unaltered and signed.startswith(data[:8])
