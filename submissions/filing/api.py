@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -330,6 +331,8 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         except services.SubmissionRefused as exc:  # this endpoint documents every problem
             return Response({"detail": _("The application was not submitted; the draft is kept."),
                              "problems": [p.as_dict() for p in exc.problems]}, status=status.HTTP_400_BAD_REQUEST)
+        except DjangoValidationError as exc:  # the state refuses it (a draft resubmitted): the same body
+            return Response({"detail": " ".join(exc.messages), "problems": []}, status=status.HTTP_400_BAD_REQUEST)
         return Response({"number": receipt.number, "submitted_at": receipt.submitted_at,
                          "fingerprint": receipt.fingerprint, "snapshot": receipt.snapshot},
                         status=status.HTTP_201_CREATED)

@@ -97,6 +97,16 @@ def test_a_refused_submission_lists_every_problem(world, call, api_for):
     assert app.status == Status.DRAFT
 
 
+def test_a_draft_resubmitted_is_refused_with_the_documented_body(world, call, api_for):
+    app = start(world.applicant_admin, call)
+    response = api_for(world.applicant_admin).post(f"/api/applications/{app.pk}/resubmit/")
+    assert response.status_code == 400
+    body = response.json()
+    assert isinstance(body, dict) and body["problems"] == [] and "草稿" in body["detail"], body
+    app.refresh_from_db()
+    assert app.status == Status.DRAFT and not app.receipts.exists()
+
+
 @pytest.mark.parametrize("intruder", ["other_applicant", "county_reviewer", "other_province_officer"])
 def test_another_organization_cannot_reach_an_application_through_the_api(world, call, media, api_for, intruder):
     app = ready(world.applicant_admin, call)
