@@ -612,37 +612,20 @@ def _reuse_related(app: Application, loaded: Application) -> None:
             relation.set_cached_value(app, relation.get_cached_value(loaded))
 
 
-def application_to_save(actor: Actor, pk) -> Application | None:
-    """The application `pk` if the actor may see it (submissions.policy), with its call and program,
-    read under its row lock: in the caller's transaction, for `application_save_draft(locked=True)`,
-    so that a save reads the row once (None: not in the actor's scope)."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("application_to_save() must run inside transaction.atomic()")
-    return (applications_visible(actor).select_related(None).select_related("call__program")
-            .select_for_update(of=("self",)).filter(pk=pk).first())
-
-
 def application_save_draft(*, actor: Actor, application: Application, base_version: int, data: Any = None,
                            score_inputs: Any = None, now: dt.datetime | None = None,
-                           spec: FormSpec | None = None, locked: bool = False) -> SaveOutcome:
+                           spec: FormSpec | None = None) -> SaveOutcome:
     """Save what was typed (a partial update: only the parts given change) if `base_version` is
     still the current version; otherwise keep it as a DraftConflict and return the current one.
-    (`spec`: the form of the application's call when the caller built it already; `locked`: the
-    caller read `application` with `application_to_save` in its open transaction, and it is used
-    as it is, else it is read again under its row lock here.)"""
+    (`spec`: the form of the application's call when the caller built it already.)"""
     now = now or timezone.now()
     data = {} if data is None else data
     score_inputs = {} if score_inputs is None else score_inputs
-    if locked and not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("a locked application is saved inside the transaction that locked it")
-    with transaction.atomic(savepoint=not locked):
-        if locked:
-            app = application
-        else:
-            # the row alone, under its lock; what the caller loaded with it (the call and its program,
-            # the organization, the regions) is reused, not read again
-            app = Application.objects.select_for_update(of=("self",)).get(pk=application.pk)
-            _reuse_related(app, application)
+    with transaction.atomic():
+        # the row alone, under its lock; what the caller loaded with it (the call and its program,
+        # the organization, the regions) is reused, not read again
+        app = Application.objects.select_for_update(of=("self",)).get(pk=application.pk)
+        _reuse_related(app, application)
         decision = can_edit_application(actor, app)
         if not decision:
             if writes_for_lead(actor, app):

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -81,12 +80,10 @@ def _app_or_404(actor, pk):
     return app
 
 
-def _app_to_save_or_404(actor, pk, *, lock: bool = False):
+def _app_to_save_or_404(actor, pk):
     """The one application a save is for: one query by primary key within what the actor may see
-    (no list annotations); the service checks under its row lock whether the actor may change it.
-    With `lock`, read under that lock (in the caller's transaction), for the service to use as it is."""
-    app = (services.application_to_save(actor, pk) if lock else
-           applications_visible(actor).select_related(None).select_related("call__program").filter(pk=pk).first())
+    (no list annotations); the service checks under its row lock whether the actor may change it."""
+    app = applications_visible(actor).select_related(None).select_related("call__program").filter(pk=pk).first()
     if app is None:
         raise Http404(_("No such application in your scope."))
     return app
@@ -346,27 +343,24 @@ def application_autosave(request, pk: int):
     and nothing is saved). To htmx (the form page) it answers with the status line partial; to other
     callers (scripts, the tests) with JSON. Same checks, same service, same status codes."""
     actor = _require_applicant(request)
+    app = _app_to_save_or_404(actor, pk)
     partial = bool(getattr(request, "htmx", False))
+    spec = None
+    if request.content_type == "application/json":
+        try:
+            body = json_input.read_body(request)
+        except json_input.BadJSON as exc:
+            return JsonResponse({"status": "invalid", "detail": str(exc)}, status=400)
+        if not isinstance(body, dict):
+            return JsonResponse({"status": "invalid", "detail": _("The body must be a JSON object.")}, status=400)
+        version, data, inputs = body.get("version"), body.get("data") or {}, body.get("score_inputs") or {}
+    else:
+        spec = form_spec(app.call)
+        data, inputs = collect_post(spec, request.POST)
+        version = request.POST.get("version")
     try:
-        with transaction.atomic():
-            # the application read once, within the actor's scope and under its row lock, and saved
-            app = _app_to_save_or_404(actor, pk, lock=True)
-            spec = None
-            if request.content_type == "application/json":
-                try:
-                    body = json_input.read_body(request)
-                except json_input.BadJSON as exc:
-                    return JsonResponse({"status": "invalid", "detail": str(exc)}, status=400)
-                if not isinstance(body, dict):
-                    return JsonResponse({"status": "invalid", "detail": _("The body must be a JSON object.")},
-                                        status=400)
-                version, data, inputs = body.get("version"), body.get("data") or {}, body.get("score_inputs") or {}
-            else:
-                spec = form_spec(app.call)
-                data, inputs = collect_post(spec, request.POST)
-                version = request.POST.get("version")
-            outcome = services.application_save_draft(actor=actor, application=app, base_version=version, data=data,
-                                                      score_inputs=inputs, spec=spec, locked=True)
+        outcome = services.application_save_draft(actor=actor, application=app, base_version=version, data=data,
+                                                  score_inputs=inputs, spec=spec)
     except PermissionDenied as exc:
         if partial:
             return _save_state_response(request, 403, state="refused", detail=str(exc))
