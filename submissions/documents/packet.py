@@ -122,8 +122,8 @@ STAMP_BASELINE = 30  # pt above the page's bottom edge, in the middle of the bot
 
 class Stamp:
     """The footer "receipt number · page N / M" drawn by pikepdf: the font is WeasyPrint's subset of
-    the portal's CJK font holding every character a footer of this packet can show (rendered once,
-    one small page), added once to the packet; each page gets a tiny content stream with its text
+    the portal's CJK font holding every character a footer of this packet can show (the last page
+    of the layout of the portal's own pages shows them, and is not bound), added once to the packet; each page gets a tiny content stream with its text
     (centred, on white), so the text stays searchable and copyable (the font's ToUnicode map)."""
 
     NAME = pikepdf.Name("/PortalStamp")
