@@ -8,10 +8,13 @@ from django.db import connections
 
 
 def analyze(using: str = "default") -> bool:
-    """Run ANALYZE on the database `using` when it is PostgreSQL; True when it ran."""
+    """Run ANALYZE on the database `using` when it is PostgreSQL; True when it ran. Outside a
+    transaction it is VACUUM ANALYZE: the vacuum also marks the new rows' pages all-visible, which
+    lets an index that holds every column a query reads answer it alone (an index-only scan, such as
+    the queue's counts per status), as autovacuum would later."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         return False
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
     return True

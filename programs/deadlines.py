@@ -171,16 +171,21 @@ class DeadlineBook:
     (`DeadlineBook(call_ids)`), or none when the calls come with `stages_prefetch()`
     (`DeadlineBook.of_calls(calls)`). Lists resolve every row through one book."""
 
-    def __init__(self, call_ids: Iterable[int] = ()):
+    def __init__(self, call_ids: Iterable[int] = (), *, regions: bool = True):
+        """`regions=False`: for a caller that only resolves deadlines (which reads regions by id)
+        and shows no stage's or extension's region: their regions are not joined."""
         self.stages: dict[int, list[Stage]] = defaultdict(list)
         self.extensions: dict[int, list[StageExtension]] = defaultdict(list)
         ids = {i for i in call_ids if i is not None}
         if not ids:
             return
-        for stage in Stage.objects.filter(call_id__in=ids).select_related("region").order_by("order", "id"):
+        stages = Stage.objects.filter(call_id__in=ids)
+        extensions = StageExtension.objects.filter(stage__call_id__in=ids)
+        if regions:
+            stages, extensions = stages.select_related("region"), extensions.select_related("region")
+        for stage in stages.order_by("order", "id"):
             self.stages[stage.call_id].append(stage)
-        for ext in (StageExtension.objects.filter(stage__call_id__in=ids)
-                    .select_related("region").order_by("granted_at", "id")):
+        for ext in extensions.order_by("granted_at", "id"):
             self.extensions[ext.stage_id].append(ext)
 
     @classmethod

@@ -120,6 +120,11 @@ DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The planner's cost of a random page read: its default (4) is for spinning disks; on SSD or with
+    # the tables in memory an index lookup per row beats a hash join over a whole table for a page of
+    # rows (the queue's rows read their reviews by index: 1.4 ms instead of 5 ms at 20,000 rows).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", f"-c random_page_cost={env.float('PG_RANDOM_PAGE_COST', default=1.1)}")
     DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str(
         "TEST_DATABASE_NAME", default="test_portal"
     )

@@ -4,7 +4,7 @@ Every queryset starts from ``submissions.policy.review_applications_visible`` (b
 see their region's submitted applications; applicants nothing). A queue page costs the same few
 queries for 20 rows as for 20,000: the counts per status in one aggregate, the page's ids (filter and
 sort on narrow columns, the bureau's score by one join), then only the page's rows with the columns
-shown, their receipts, and the deadlines of the page's calls in two queries.
+shown and their current receipt's number, and the deadlines of the page's calls in two queries.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from decimal import Decimal, InvalidOperation
 from django.core.paginator import Paginator
 from django.db.models import Count, DecimalField, F, FilteredRelation, Q, QuerySet
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -41,7 +40,7 @@ from submissions.models import (
     InputCorrection,
     Receipt,
     Recommendation,
-    current_receipt_numbers,
+    current_receipt_number,
 )
 from submissions.policy import (
     review_applications_visible,
@@ -176,7 +175,7 @@ class OverdueIndex:
         self.book = None
         if combos:
             regions = Region.objects.in_bulk({r for _c, _l, r in combos})
-            self.book = DeadlineBook(self.call_ids)
+            self.book = DeadlineBook(self.call_ids, regions=False)  # for the rows' dates
             late: dict[tuple, list[int]] = defaultdict(list)
             for call_id, level, region_id in combos:
                 if self.book.deadline(call_id, level, regions[region_id]).passed(self.now):
@@ -190,35 +189,16 @@ def overdue_q(qs: QuerySet[Application], now: dt.datetime | None = None) -> Q:
     return OverdueIndex(qs, now).q
 
 
-def _when(value: dt.datetime | None) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
-
-
 @dataclass
 class QueueRow:
-    """One row of the queue with what its cells show, worked out once here rather than by template
-    filters per cell (a page of 50 rows renders a few hundred nodes instead of over a thousand)."""
+    """One row of the queue: the application (with only the columns shown, QUEUE_FIELDS), its
+    deadline at its level, whether it is late, and its current receipt's number. What its cells
+    show is written out by `queue_tags.queue_rows`, one string format per row."""
 
     app: Application
     deadline: object  # deadlines.BureauDeadline
     overdue: bool
-    labels: dict = field(repr=False, default_factory=dict)
     receipt: str = ""  # the number of the current receipt
-
-    @property
-    def cells(self) -> dict:
-        a, deadline = self.app, self.deadline
-        return {
-            "pk": a.pk, "status": a.status, "href": reverse("review-detail", args=[a.pk]),
-            "name": a.organization.name, "credit_code": a.organization.credit_code, "call": a.call.title,
-            "region": a.region.name, "status_label": self.labels.get(a.status, a.status),
-            "level_label": self.labels.get(f"level:{a.level}", ""),
-            "self_score": "—" if a.self_score is None else a.self_score,
-            "bureau_score": "—" if a.bureau_score is None else a.bureau_score,
-            "county_score": a.county_score if a.level != Level.COUNTY else None,
-            "submitted": _when(a.submitted_at), "receipt": self.receipt,
-            "deadline": _when(deadline.at), "extended": bool(deadline.at and deadline.extended),
-        }
 
 
 @dataclass
@@ -237,10 +217,12 @@ class Queue:
 
 
 def filter_queue(actor: Actor, params: QueueParams, *, with_status: bool = True, now=None,
-                 overdue: "OverdueIndex | None" = None, scored: bool = True) -> QuerySet[Application]:
+                 overdue: "OverdueIndex | None" = None, scored: bool = True,
+                 filtered: QuerySet[Application] | None = None) -> QuerySet[Application]:
     """The queue under `params`. With `scored=False` the rows carry no scores unless a filter or the
-    sort needs them (no join on the reviews for counting, nor for picking a page's ids by date)."""
-    qs = _filtered(actor, params, scored=scored)
+    sort needs them (no join on the reviews for counting, nor for picking a page's ids by date).
+    `filtered`: `_filtered(actor, params, scored=scored)` when the caller has it already."""
+    qs = filtered if filtered is not None else _filtered(actor, params, scored=scored)
     if params.overdue:
         qs = qs.filter((overdue or OverdueIndex(qs, now)).q)
     if with_status and params.status:
@@ -312,46 +294,44 @@ def review_queue(actor: Actor, params: QueueParams, *, now: dt.datetime | None =
                  calls: Iterable | None = None) -> Queue:
     """One page of the queue in a fixed number of queries, whatever the number of rows: the counts
     per status (one aggregate), the page's ids (the filter and the sort on narrow columns, served
-    by the queue index), then the page's rows with only the columns shown and their receipts'
-    numbers, and the deadlines of the page's calls. `calls`: the calls of the actor's queue when the
+    by the queue index), then the page's rows with only the columns shown and the number of their
+    current receipt, and the deadlines of the page's calls. `calls`: the calls of the actor's queue when the
     caller has them (`queue_filter_options`), given to the rows instead of joined again."""
     now = now or timezone.now()
-    overdue = OverdueIndex(_filtered(actor, params, scored=False), now) if params.overdue else None
-    counts = status_counts(filter_queue(actor, params, with_status=False, now=now, overdue=overdue, scored=False))
+    filtered = _filtered(actor, params, scored=False)
+    overdue = OverdueIndex(filtered, now) if params.overdue else None
+    counts = status_counts(filter_queue(actor, params, with_status=False, overdue=overdue, filtered=filtered))
     total = sum(counts.values())
-    qs = filter_queue(actor, params, now=now, overdue=overdue, scored=False)
+    qs = filter_queue(actor, params, overdue=overdue, filtered=filtered)
     order = SORTS.get(params.sort, SORTS[DEFAULT_SORT])
     paginator = _CountedPaginator(qs.order_by(*order).values_list("pk", flat=True), params.page_size,
                                   count=counts.get(params.status, 0) if params.status else total)
     page = paginator.get_page(params.page)
     ids = list(page.object_list)
-    rows_qs = queue_base(actor).filter(pk__in=ids).select_related(None)
+    rows_qs = queue_base(actor).filter(pk__in=ids).select_related(None).order_by()  # in the ids' order below
     if calls is None:
         rows_qs = rows_qs.select_related("organization", "call", "region").only(*QUEUE_FIELDS)
     else:  # the calls the caller has loaded already (the filter's): given to the rows, not joined again
         calls = {c.pk: c for c in calls}
         rows_qs = rows_qs.select_related("organization", "region").only(
             *(f for f in QUEUE_FIELDS if not f.startswith("call__")))
-    by_id = {a.pk: a for a in rows_qs}
+    by_id = {a.pk: a for a in rows_qs.annotate(receipt_number=current_receipt_number())}
     for a in by_id.values() if calls is not None else ():
         if a.call_id in calls:
             a.call = calls[a.call_id]
-    receipts = current_receipt_numbers(by_id)
     apps = [by_id[pk] for pk in ids if pk in by_id]
     page.object_list = apps
     page_calls = {a.call_id for a in apps}
     if overdue is not None and overdue.book is not None and page_calls <= overdue.call_ids:
         book = overdue.book
     else:
-        book = DeadlineBook(page_calls)
-    labels = {value: str(label) for value, label in Status.choices}  # translated once per page
-    labels.update({f"level:{value}": str(label) for value, label in Level.choices})
+        book = DeadlineBook(page_calls, regions=False)  # the rows show dates, not the stages' regions
     rows = []
     for app in apps:
         deadline = book.for_application(app)
         late = (app.status in PENDING and deadline.passed(now)) or (
             app.status == Status.RETURNED and app.revision_deadline is not None and app.revision_deadline < now)
-        rows.append(QueueRow(app=app, deadline=deadline, overdue=late, labels=labels, receipt=receipts.get(app.pk, "")))
+        rows.append(QueueRow(app=app, deadline=deadline, overdue=late, receipt=app.receipt_number or ""))
     return Queue(params=params, stage=params.stage or default_stage(actor), page=page, rows=rows, counts=counts,
                  total=total, filtered=qs)
 

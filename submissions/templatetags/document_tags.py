@@ -65,10 +65,16 @@ def packet_panel_context(actor, app, *, next_url: str, csrf_token=None) -> dict:
     }
 
 
+# What the panel's table of jobs shows (_summary_jobs.html), and no more: the wide columns stay in the database.
+PANEL_JOB_FIELDS = ("id", "kind", "fmt", "status", "details", "error", "progress_done", "progress_total",
+                    "requested_at", "call_id", "region_id", "call__title", "region__name")
+
+
 def summary_panel_context(actor, calls, selected=None, *, next_url: str, csrf_token=None) -> dict:
     shown = bool(can_work_review_queue(actor))
     can_request = bool(can_make_summary_tables(actor))
-    jobs = list(region_documents_visible(actor).select_related("call", "region")[:12]) if shown else []
+    jobs = list(region_documents_visible(actor).select_related("call", "region").only(*PANEL_JOB_FIELDS)[:12]) \
+        if shown else []
     return {
         "shown": shown and (can_request or jobs),
         "can_request": can_request,

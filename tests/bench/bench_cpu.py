@@ -100,8 +100,10 @@ def profile(fetch, n: int) -> None:
     for _ in range(n):
         fetch()
     profiler.disable()
-    stats = pstats.Stats(profiler).sort_stats("cumulative")
+    stats = pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative"))
     stats.print_stats(os.environ.get("BENCH_PROFILE_FILTER", ""), 70)
+    if os.environ.get("BENCH_PROFILE_CALLERS"):
+        stats.print_callers(os.environ["BENCH_PROFILE_CALLERS"])
 
 
 def main() -> int:
