@@ -105,6 +105,25 @@ def test_the_xlsx_has_the_seed_layout_and_one_row_per_recommended_application(wo
     assert AuditEntry.objects.filter(action="document.request", object_id=str(job.pk)).count() == 1
 
 
+def test_the_xlsx_keeps_its_formats_title_merged_widths_and_print_setup(world, call, rows, build):
+    """Every body cell is bordered and aligned by its column (names, industry and business wrap),
+    the credit code is text; the title is merged and bold; widths, frozen head and A4 landscape."""
+    job = build(world.county_reviewer, call, "xlsx")
+    ws = load_workbook(io.BytesIO(content_of(job))).active
+    assert "A1:G1" in {str(r) for r in ws.merged_cells.ranges} and "A2:G2" in {str(r) for r in ws.merged_cells.ranges}
+    assert ws["A1"].font.b and ws["A1"].font.sz == 14 and ws["A1"].alignment.horizontal == "center"
+    assert all(c.font.b and c.alignment.wrap_text for c in ws[3])
+    for row in ws.iter_rows(min_row=4, max_row=5):
+        for cell in row:
+            assert cell.border.left.style == cell.border.bottom.style == "thin", cell.coordinate
+            assert cell.alignment.vertical == "center"
+            assert bool(cell.alignment.wrap_text) == (cell.column in (2, 4, 5)), cell.coordinate
+            assert (cell.number_format == "@") == (cell.column == 3), cell.coordinate
+    assert [ws.column_dimensions[c].width for c in "ABCDEFG"] == [6, 34, 22, 16, 30, 12, 40]
+    assert ws.freeze_panes == "A4"
+    assert ws.page_setup.orientation == "landscape" and str(ws.page_setup.paperSize) == "9"
+
+
 def test_the_pdf_is_landscape_with_title_county_and_rows(world, call, rows, build, artifacts_dir):
     import shutil
     import subprocess
