@@ -92,21 +92,53 @@ def ensure_certificate() -> tuple[Path, bool]:
     return cert_path, True
 
 
+def _loaded_key_signer(loaded):
+    """`loaded` (pyHanko's ``SimpleSigner``) as a signer that loads its private key into OpenSSL
+    once: pyHanko's own loads it again for every signature (``SimpleSigner.sign_raw``), ~36-47 ms
+    for an RSA-2048 key (OpenSSL checks it), more than the rest of signing a letter. RSA PKCS#1 v1.5
+    (the mechanism pyHanko picks for an RSA certificate) is signed with the loaded key; any other
+    mechanism as pyHanko signs it."""
+    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415 - only the worker signs
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15  # noqa: PLC0415
+    from pyhanko.sign import signers  # noqa: PLC0415
+    from pyhanko_certvalidator.util import get_pyca_cryptography_hash  # noqa: PLC0415
+
+    class LoadedKeySigner(signers.SimpleSigner):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.private_key = serialization.load_der_private_key(self.signing_key.dump(), password=None)
+
+        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+            try:
+                name = mechanism.signature_algo
+            except ValueError:
+                name = mechanism["algorithm"].native
+            if name != "rsassa_pkcs1v15":
+                return super().sign_raw(data, digest_algorithm)
+            return self.private_key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+
+    return LoadedKeySigner(signing_cert=loaded.signing_cert, signing_key=loaded.signing_key,
+                           cert_registry=loaded.cert_registry)
+
+
 @lru_cache(maxsize=4)
-def _signer(key_path: str, cert_path: str, mtime: float):
+def _signer(key_path: str, cert_path: str, key_mtime: float, cert_mtime: float):
+    """The signer of these files as they were at these modification times: loaded once per process
+    (a key or certificate replaced in place is loaded again)."""
     from pyhanko.sign import signers  # noqa: PLC0415 - pyHanko loads slowly; only the worker signs
 
     passphrase = settings.SIGNING_KEY_PASSPHRASE.encode() if settings.SIGNING_KEY_PASSPHRASE else None
-    signer = signers.SimpleSigner.load(key_path, cert_path, key_passphrase=passphrase)
-    if signer is None:
+    loaded = signers.SimpleSigner.load(key_path, cert_path, key_passphrase=passphrase)
+    if loaded is None:
         raise ImproperlyConfigured(f"Cannot load the signing key {key_path} and certificate {cert_path}.")
-    return signer
+    return _loaded_key_signer(loaded)
 
 
 def signer():
     cert_path, _made = ensure_certificate()
     key_path, _cert = _paths()
-    return _signer(str(key_path), str(cert_path), cert_path.stat().st_mtime)
+    return _signer(str(key_path), str(cert_path), key_path.stat().st_mtime, cert_path.stat().st_mtime)
 
 
 def portal_certificate():
