@@ -58,6 +58,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from portal.access import Actor
 from portal.services import audit_record
 from submissions.constants import DocumentFormat, DocumentKind, DocumentStatus
+from submissions.documents import pdf_fonts
 from submissions.documents.tasks import build_document
 from submissions.embargo import display_copy
 from submissions.models import Application, Attachment, DocumentJob
@@ -100,9 +101,10 @@ def url_fetcher():
 
 
 def render_pdf(html: str):
-    """Render HTML with WeasyPrint (nothing fetched from outside); returns the Document."""
+    """Render HTML with WeasyPrint (nothing fetched from outside; the process's font configuration,
+    ``pdf_fonts.font_config``); returns the Document."""
 
-    return HTML(string=html, url_fetcher=url_fetcher(), base_url=None).render()
+    return HTML(string=html, url_fetcher=url_fetcher(), base_url=None).render(font_config=pdf_fonts.font_config())
 
 
 def pdf_of(document) -> bytes:

@@ -410,3 +410,23 @@ def test_building_a_packet_leaves_no_laid_out_document_behind(world, app, tmp_pa
         if enabled:
             gc.enable()
     assert len(alive) == 0, f"{len(alive)} styles and boxes of laid-out pages left to the collector"
+
+
+def test_documents_share_one_font_configuration_per_thread_and_render_the_same():
+    """WeasyPrint's font configuration is made once per process and thread (pdf_fonts): a second
+    document reuses it and embeds the same fonts; another thread gets its own."""
+    import threading
+
+    from submissions.documents import pdf_fonts
+
+    first = packets.render_pdf("<html><body><p>申报书 第一份</p></body></html>")
+    second = packets.render_pdf("<html><body><p>申报书 第一份</p></body></html>")
+    assert pdf_fonts.font_config() is pdf_fonts.font_config()
+    fonts = [sorted(str(f.BaseFont).split("+", 1)[1] for page in pikepdf.open(io.BytesIO(packets.pdf_of(doc))).pages
+                    for f in page.Resources.Font.values()) for doc in (first, second)]
+    assert fonts[0] == fonts[1] and fonts[0]
+    other = []
+    thread = threading.Thread(target=lambda: other.append(pdf_fonts.font_config()))
+    thread.start()
+    thread.join()
+    assert other and other[0] is not pdf_fonts.font_config()
