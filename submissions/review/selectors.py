@@ -133,10 +133,8 @@ SCORE = DecimalField(max_digits=7, decimal_places=2)
 # What a queue row shows, and no more (the deadline resolver reads the region's ancestors by id): the
 # wide columns (the form's data, the self-assessment figures, the call's notice) stay in the database.
 QUEUE_FIELDS = ("id", "status", "level", "self_score", "submitted_at", "revision_deadline", "call_id", "region_id",
-                "organization_id", "province_id", "organization__name", "organization__credit_code", "call__title",
-                "call__rubric_code",
-                "region__name", "region__code", "region__level", "region__parent_id", "region__city_id",
-                "region__province_id")
+                "organization_id", "organization__name", "organization__credit_code",
+                "region__name", "region__level", "region__parent_id", "region__city_id", "region__province_id")
 
 
 def with_scores(qs: QuerySet[Application]) -> QuerySet[Application]:
@@ -191,14 +189,24 @@ def overdue_q(qs: QuerySet[Application], now: dt.datetime | None = None) -> Q:
 
 @dataclass
 class QueueRow:
-    """One row of the queue: the application (with only the columns shown, QUEUE_FIELDS), its
-    deadline at its level, whether it is late, and its current receipt's number. What its cells
-    show is written out by `queue_tags.queue_rows`, one string format per row."""
+    """One row of the queue: what its cells show (QUEUE_FIELDS, read as values, not as model
+    instances), its deadline at its level and whether it is late. Written out by
+    `queue_tags.queue_rows`, one string format per row."""
 
-    app: Application
-    deadline: object  # deadlines.BureauDeadline
+    pk: int
+    status: str
+    level: str
+    name: str  # the applicant's
+    credit_code: str
+    call: object  # programs.models.Call
+    region: str  # its name
+    self_score: object
+    bureau_score: object  # the bureau's at the application's current level (`with_scores`)
+    county_score: object  # the county's, shown beside the city's and the province's
+    submitted_at: dt.datetime | None
+    receipt: str  # the number of the current receipt
+    deadline: object  # deadlines.Deadline
     overdue: bool
-    receipt: str = ""  # the number of the current receipt
 
 
 @dataclass
@@ -308,30 +316,36 @@ def review_queue(actor: Actor, params: QueueParams, *, now: dt.datetime | None =
                                   count=counts.get(params.status, 0) if params.status else total)
     page = paginator.get_page(params.page)
     ids = list(page.object_list)
-    rows_qs = queue_base(actor).filter(pk__in=ids).select_related(None).order_by()  # in the ids' order below
-    if calls is None:
-        rows_qs = rows_qs.select_related("organization", "call", "region").only(*QUEUE_FIELDS)
-    else:  # the calls the caller has loaded already (the filter's): given to the rows, not joined again
-        calls = {c.pk: c for c in calls}
-        rows_qs = rows_qs.select_related("organization", "region").only(
-            *(f for f in QUEUE_FIELDS if not f.startswith("call__")))
-    by_id = {a.pk: a for a in rows_qs.annotate(receipt_number=current_receipt_number())}
-    for a in by_id.values() if calls is not None else ():
-        if a.call_id in calls:
-            a.call = calls[a.call_id]
-    apps = [by_id[pk] for pk in ids if pk in by_id]
-    page.object_list = apps
-    page_calls = {a.call_id for a in apps}
+    values = {v["id"]: v for v in queue_base(actor).filter(pk__in=ids).select_related(None).order_by()
+              .annotate(receipt_number=current_receipt_number())
+              .values(*QUEUE_FIELDS, "bureau_score", "county_score", "receipt_number")}
+    found = [values[pk] for pk in ids if pk in values]
+    page_calls = {v["call_id"] for v in found}
+    calls = {c.pk: c for c in calls} if calls is not None else {}
+    if not page_calls <= calls.keys():  # the caller's calls (the filter's list) serve the rows, else read here
+        calls.update(Call.objects.only("id", "title", "rubric_code").in_bulk(page_calls - calls.keys()))
     if overdue is not None and overdue.book is not None and page_calls <= overdue.call_ids:
         book = overdue.book
     else:
         book = DeadlineBook(page_calls, regions=False)  # the rows show dates, not the stages' regions
+    regions: dict[int, Region] = {}  # the rows' regions, for the deadlines (which read their ancestors by id)
     rows = []
-    for app in apps:
-        deadline = book.for_application(app)
-        late = (app.status in PENDING and deadline.passed(now)) or (
-            app.status == Status.RETURNED and app.revision_deadline is not None and app.revision_deadline < now)
-        rows.append(QueueRow(app=app, deadline=deadline, overdue=late, receipt=app.receipt_number or ""))
+    for v in found:
+        region = regions.get(v["region_id"])
+        if region is None:
+            region = regions[v["region_id"]] = Region(
+                pk=v["region_id"], name=v["region__name"], level=v["region__level"],
+                parent_id=v["region__parent_id"], city_id=v["region__city_id"], province_id=v["region__province_id"])
+        deadline = book.resolve(v["call_id"], v["level"], region, v["organization_id"])
+        status, revision_deadline = v["status"], v["revision_deadline"]
+        late = (status in PENDING and deadline.passed(now)) or (
+            status == Status.RETURNED and revision_deadline is not None and revision_deadline < now)
+        rows.append(QueueRow(
+            pk=v["id"], status=status, level=v["level"], name=v["organization__name"],
+            credit_code=v["organization__credit_code"], call=calls[v["call_id"]], region=v["region__name"],
+            self_score=v["self_score"], bureau_score=v["bureau_score"], county_score=v["county_score"],
+            submitted_at=v["submitted_at"], receipt=v["receipt_number"] or "", deadline=deadline, overdue=late))
+    page.object_list = rows
     return Queue(params=params, stage=params.stage or default_stage(actor), page=page, rows=rows, counts=counts,
                  total=total, filtered=qs)
 

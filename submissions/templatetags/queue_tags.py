@@ -61,25 +61,24 @@ def queue_rows(rows, can_recommend=False) -> SafeString:
 
     out = []
     for row in rows:
-        a, deadline = row.app, row.deadline
-        pk, name = a.pk, _e(a.organization.name)
+        pk, name, deadline = row.pk, _e(row.name), row.deadline
         score_cell = ""
         if can_recommend:
-            score_cell = computed if a.call.rubric_code else (
+            score_cell = computed if row.call.rubric_code else (
                 f'<td class="num"><input class="row-score" name="score_{pk}" value="'
-                f'{"" if a.bureau_score is None else _e(a.bureau_score)}" inputmode="decimal" size="5"'
-                f' aria-label="{_e(recommend_with % {"name": a.organization.name})}"></td>')
+                f'{"" if row.bureau_score is None else _e(row.bureau_score)}" inputmode="decimal" size="5"'
+                f' aria-label="{_e(recommend_with % {"name": row.name})}"></td>')
         county = ""
-        if a.level != Level.COUNTY and a.county_score is not None:
-            county = f'<div class="small muted county-score">{county_label} {_e(a.county_score)}</div>'
+        if row.level != Level.COUNTY and row.county_score is not None:
+            county = f'<div class="small muted county-score">{county_label} {_e(row.county_score)}</div>'
         at = deadline.at
         out.append(ROW.format(
-            pk=pk, status=_e(a.status), tr_class=' class="overdue"' if row.overdue else "", name=name,
-            href=href.format(pk), credit_code=_e(a.organization.credit_code), call=_e(a.call.title),
-            region=_e(a.region.name), status_label=status_labels.get(a.status) or _e(a.status),
-            level_label=level_labels.get(a.level, ""), self_score=_score(a.self_score),
-            bureau_score=_score(a.bureau_score), county=county, score_cell=score_cell,
-            submitted=when(a.submitted_at),
+            pk=pk, status=_e(row.status), tr_class=' class="overdue"' if row.overdue else "", name=name,
+            href=href.format(pk), credit_code=_e(row.credit_code), call=_e(row.call.title),
+            region=_e(row.region), status_label=status_labels.get(row.status) or _e(row.status),
+            level_label=level_labels.get(row.level, ""), self_score=_score(row.self_score),
+            bureau_score=_score(row.bureau_score), county=county, score_cell=score_cell,
+            submitted=when(row.submitted_at),
             receipt=f'<div class="muted mono receipt-number">{_e(row.receipt)}</div>' if row.receipt else "",
             deadline=_e(when(at)) if at else no_deadline,
             badges=(extended if at and deadline.extended else "") + (overdue if row.overdue else "")))
