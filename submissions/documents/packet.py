@@ -38,8 +38,8 @@ import re
 import shutil
 import subprocess
 import tempfile
-import warnings
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -66,6 +66,8 @@ from submissions.policy import can_request_packet, documents_visible
 from submissions.review.selectors import review_form
 
 logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+pdf_fonts.install()  # WeasyPrint embeds the portal's CJK fonts without reading them whole (pdf_fonts)
 
 PACKET_LAYOUT = 3  # bump when the layout changes: the inputs' hash changes, packets are rebuilt
 FONT_SCHEME = "portal-font:"
@@ -203,11 +205,11 @@ def _cid_widths(cid_font) -> dict[int, float]:
 A4 = (595.28, 841.89)  # points, portrait
 
 
-def _shown_size(form) -> tuple[float, float, tuple[float, ...]]:
-    """The size of a page's form XObject as displayed (its /Matrix applied to its /BBox), and the
-    lower-left corner of that box."""
-    x0, y0, x1, y1 = (float(v) for v in form.BBox)
-    a, b, c, d, e, f = (float(v) for v in form.get("/Matrix", [1, 0, 0, 1, 0, 0]))
+def _shown_box(bbox, matrix) -> tuple[float, float, tuple[float, float]]:
+    """The size of the box `bbox` as displayed through `matrix` (a form XObject's /BBox and
+    /Matrix), and the lower-left corner of what is displayed."""
+    x0, y0, x1, y1 = bbox
+    a, b, c, d, e, f = matrix
     xs, ys = [], []
     for x, y in ((x0, y0), (x0, y1), (x1, y0), (x1, y1)):
         xs.append(a * x + c * y + e)
@@ -225,19 +227,51 @@ def is_landscape(page) -> bool:
     return w > h
 
 
-def place_on(pdf, target, source_page) -> None:
-    """Draw `source_page` (of another PDF) on the A4 page `target` of `pdf`, under what `target`
-    already shows (the footer), fitted to the page keeping its proportions, centred."""
-    form = pdf.copy_foreign(source_page.as_form_xobject(handle_transformations=True))
-    width, height, (left, bottom) = _shown_size(form)
-    x0, y0, x1, y1 = (float(v) for v in target.mediabox)
-    tw, th = x1 - x0, y1 - y0
+def page_form_geometry(page) -> tuple[list[float], list[float]]:
+    """The /BBox and /Matrix qpdf gives the form XObject of `page` with its transformations handled
+    (``page.as_form_xobject(handle_transformations=True)``), without copying its content: the box is
+    the trim box (else the crop box, else the media box), the matrix turns it by /Rotate and scales
+    it by /UserUnit (a test compares the two)."""
+    obj = page.obj
+    box = obj.get("/TrimBox") or obj.get("/CropBox") or obj.get("/MediaBox")
+    x0, y0, x1, y1 = (float(v) for v in box)
+    rotate, unit = obj.get("/Rotate"), obj.get("/UserUnit")
+    if rotate is None and unit is None:
+        return [x0, y0, x1, y1], [1, 0, 0, 1, 0, 0]
+    s = float(unit) if isinstance(unit, int | float | Decimal) else 1.0
+    width, height = (x1 - x0) * s, (y1 - y0) * s
+    turn = int(rotate) % 360 if isinstance(rotate, int) else 0
+    matrix = {90: [0, -s, s, 0, 0, width], 180: [-s, 0, 0, -s, width, height],
+              270: [0, s, -s, 0, height, 0]}.get(turn, [s, 0, 0, s, 0, 0])
+    return [x0, y0, x1, y1], matrix
+
+
+SHEET_KEYS = {"/Type", "/Parent", "/Resources", "/Contents", "/Group"}
+
+
+def fit_on_sheet(pdf, page, wide: bool) -> None:
+    """Make `page` (a material's page, bound into `pdf`) an A4 sheet (landscape if `wide`) showing
+    what it showed, fitted keeping its proportions and centred: as if its form XObject (its trim
+    box, turned by /Rotate) were drawn on a blank sheet, but in place, so that its images and
+    content are not copied (the packet reads them from the material's file when it is written).
+    Its annotations, boxes and other page attributes go, as on the drawn form."""
+    bbox, matrix = page_form_geometry(page)
+    width, height, (left, bottom) = _shown_box(bbox, matrix)
+    tw, th = (A4[1], A4[0]) if wide else A4
     scale = min(tw / width, th / height) if width and height else 1
-    dx = x0 + (tw - width * scale) / 2 - left * scale
-    dy = y0 + (th - height * scale) / 2 - bottom * scale
-    name = target.add_resource(form, pikepdf.Name.XObject, prefix="Material")
-    target.contents_add(pdf.make_stream(f"q {scale:.5f} 0 0 {scale:.5f} {dx:.3f} {dy:.3f} cm {name} Do Q\n"
-                                        .encode("ascii")), prepend=True)
+    dx = (tw - width * scale) / 2 - left * scale
+    dy = (th - height * scale) / 2 - bottom * scale
+    obj = page.obj
+    for key in list(obj.keys()):
+        if key not in SHEET_KEYS:
+            del obj[key]
+    obj.MediaBox = pikepdf.Array([0, 0, tw, th])
+    x0, y0, x1, y1 = bbox
+    a, b, c, d, e, f = matrix
+    page.contents_add(pdf.make_stream(
+        (f"q {scale:.5f} 0 0 {scale:.5f} {dx:.3f} {dy:.3f} cm {a:g} {b:g} {c:g} {d:g} {e:.4f} {f:.4f} cm "
+         f"{x0:.4f} {y0:.4f} {x1 - x0:.4f} {y1 - y0:.4f} re W n\n").encode("ascii")), prepend=True)
+    page.contents_add(pdf.make_stream(b"\nQ\n"))
 
 
 # --- Office files: LibreOffice headless ------------------------------------------------------------
@@ -288,7 +322,7 @@ class Part:
     note: str = ""
     anchor: str = ""
     page_step: str = ""  # its placeholder page follows another material's: the page name counting it
-    pdf: object = field(default=None, repr=False)  # a pikepdf.Pdf
+    path: Path | None = field(default=None, repr=False)  # the PDF its pages are bound from
     landscape: list = field(default_factory=list, repr=False)  # per page: shown wider than tall
 
 
@@ -303,7 +337,7 @@ class Category:
     page_step: str = ""  # its contents page follows a material: the page name counting that material
 
 
-def _image_pdf(data: bytes):
+def _image_pdf(data: bytes) -> bytes:
     """A JPEG/PNG as a one-page PDF, fitted within A4 (turned as its EXIF says, on white)."""
 
     with Image.open(io.BytesIO(data)) as img:
@@ -320,7 +354,7 @@ def _image_pdf(data: bytes):
         dpi = max(width / (595 / 72), height / (842 / 72), 1)
         out = io.BytesIO()
         img.save(out, "PDF", resolution=dpi)
-    return pikepdf.open(io.BytesIO(out.getvalue()))
+    return out.getvalue()
 
 
 def _attachment_for(app, entry: dict):
@@ -331,17 +365,21 @@ def _attachment_for(app, entry: dict):
     )
 
 
-def _material_pdf(att, path: Path):
-    """The material as a pikepdf.Pdf (None: a kind that is not bound, e.g. video). A PDF is opened
-    from its file: its pages are read when the packet is written, not held in memory."""
+def _material_pdf(att, path: Path, workdir: Path) -> Path | None:
+    """The material as a PDF file (None: a kind that is not bound, e.g. video): a PDF is its own
+    file; an image or an Office file is converted into a file in `workdir`. The packet reads the
+    pages from that file when it is written, they are not held in memory."""
     if att.content_type == "application/pdf":
-        return pikepdf.open(path)
+        return path
     if att.content_type in ("image/jpeg", "image/png"):
-        return _image_pdf(path.read_bytes())
-    ext = OFFICE_TYPES.get(att.content_type)
-    if ext:
-        return pikepdf.open(io.BytesIO(office_to_pdf(path.read_bytes(), ext, name=att.original_name)))
-    return None
+        data = _image_pdf(path.read_bytes())
+    elif ext := OFFICE_TYPES.get(att.content_type):
+        data = office_to_pdf(path.read_bytes(), ext, name=att.original_name)
+    else:
+        return None
+    converted = workdir / f"converted-{att.pk}.pdf"
+    converted.write_bytes(data)
+    return converted
 
 
 CHUNK = 1 << 20
@@ -396,11 +434,12 @@ def material_categories(app, receipt, workdir: Path) -> list[Category]:
                                                               anchor=f"category-{len(categories) + 1}")
         part = Part(title=att.material.name, detail=att.original_name,
                     anchor=f"{category.anchor}-{len(category.parts) + 1}")
-        part.pdf = _material_pdf(att, _checked_file(att, workdir))
-        if part.pdf is None:
+        part.path = _material_pdf(att, _checked_file(att, workdir), workdir)
+        if part.path is None:
             part.note = _("not included: a file of this kind cannot be bound into a PDF")
         else:
-            part.landscape = [is_landscape(page) for page in part.pdf.pages]
+            with pikepdf.open(part.path, access_mode=pikepdf.AccessMode.stream) as pdf:
+                part.landscape = [is_landscape(page) for page in pdf.pages]
         part.pages = len(part.landscape)
         category.parts.append(part)
     return list(categories.values())
@@ -522,20 +561,40 @@ def _sequence(draft, materials) -> tuple[list, dict[str, int], int]:
     return sequence, where, total
 
 
+def _merge_pages(target: Path, own: Path, sequence) -> None:
+    """The packet's pages in order, unchanged, written to the file `target` by qpdf (a job, in this
+    process): the portal's own pages from `own`, each material's from its file. qpdf copies a
+    page's streams from the file it reads as it writes them (pikepdf's ``copy_foreign`` and
+    ``pages.append`` read them into memory at once: ~125 KiB per scanned page)."""
+    pages: list[dict] = []
+    for kind, item in sequence:
+        if kind == "part":
+            pages.append({"file": str(item.path), "range": "1-z"})
+        elif pages and pages[-1]["file"] == str(own) and pages[-1]["last"] == item:
+            pages[-1]["last"] = item + 1
+        else:
+            pages.append({"file": str(own), "first": item + 1, "last": item + 1})
+    for spec in pages:
+        if "first" in spec:
+            spec["range"] = f"{spec.pop('first')}-{spec.pop('last')}"
+    pikepdf.Job({"empty": "", "outputFile": str(target), "pages": pages, "streamData": "preserve",
+                 "objectStreams": "disable", "noWarn": "", "warningExit0": ""}).run()
+
+
 def write_packet(app, receipt, target, progress=None) -> int:
     """The packet of `app` as `receipt` recorded it, bound and written to the file `target` (a path);
-    returns its pages. Memory stays flat in the materials' pages: they are read from their files
-    while the packet is written.
+    returns its pages. Memory stays flat in the materials' pages: their content is read from their
+    files while the packet is written, never held in memory.
 
     Binding order: cover, master contents (总目录), the application form, then per material
     category its contents page (分类目录) and its materials in slot order, last the spine (书脊).
     WeasyPrint renders the portal's own pages in one layout, a placeholder page standing for each
-    material and the contents printing the page numbers (``_page_steps``); each material page is
-    drawn, fitted, on
-    an A4 page (landscape for a landscape page) with pikepdf, the material read from its file when
-    the packet is written; every page gets the footer (``Stamp``: one font, one tiny content stream
-    per page). Bookmarks for every section and material, and page labels counting 1 … M.
-    `progress(done, total)` is told the pages done."""
+    material and the contents printing the page numbers (``_page_steps``). qpdf puts the pages
+    together in a scratch file (``_merge_pages``), which pikepdf opens (from the file: streams are
+    read when written) to make each material page an A4 sheet showing the page fitted (landscape
+    for a landscape page, ``fit_on_sheet``) and to give every page the footer (``Stamp``: one font,
+    one tiny content stream per page). Bookmarks for every section and material, and page labels
+    counting 1 … M. `progress(done, total)` is told the pages done."""
 
     def report(done, total):
         if progress is not None:
@@ -550,49 +609,53 @@ def write_packet(app, receipt, target, progress=None) -> int:
         report(0, material_pages)
         draft = _own_pages(context, categories, stamp_sample=Stamp.sample(receipt.number))
         sequence, where, total = _sequence(draft, materials)
-        own = pikepdf.open(io.BytesIO(pdf_of(draft)))
+        own_path = Path(workdir) / "own.pdf"
+        own_path.write_bytes(pdf_of(draft))
         # a laid-out document is a web of reference cycles (~100 MiB for a few pages): freed at
         # once, not whenever the collector next runs (a worker building packet after packet grew by
         # that much each time); cheap in the worker, which freezes what it loaded at start
         del draft
         gc.collect()
-        packet = pikepdf.new()
-        stamp = Stamp(packet, receipt.number, total, own.pages[-1])
-        done = total - material_pages
-        report(done, total)
-        with warnings.catch_warnings():
-            # materials are bound as pages: their own outlines and named destinations are not kept
-            warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+        merged = Path(workdir) / "merged.pdf"
+        _merge_pages(merged, own_path, sequence)
+        with pikepdf.open(own_path, access_mode=pikepdf.AccessMode.stream) as own, \
+                pikepdf.open(merged, access_mode=pikepdf.AccessMode.stream) as packet:
+            if len(packet.pages) != total:
+                raise RuntimeError(f"the packet has {len(packet.pages)} pages, {total} expected")
+            stamp = Stamp(packet, receipt.number, total, own.pages[-1])
+            done = total - material_pages
+            report(done, total)
+            pages = enumerate(packet.pages, start=1)
             for kind, item in sequence:
                 if kind == "own":
-                    packet.pages.append(own.pages[item])
-                    stamp.draw(packet.pages[-1], len(packet.pages))
+                    n, page = next(pages)
+                    stamp.draw(page, n)
                     continue
-                for page, wide in zip(item.pdf.pages, item.landscape, strict=True):
-                    sheet = packet.add_blank_page(page_size=(A4[1], A4[0]) if wide else A4)
-                    place_on(packet, sheet, page)
-                    stamp.draw(sheet, len(packet.pages))
+                for wide in item.landscape:
+                    n, page = next(pages)
+                    fit_on_sheet(packet, page, wide)
+                    stamp.draw(page, n)
                 done += item.pages
                 report(done, total)
-        outline = [
-            (_("Cover"), where["cover"], []),
-            (_("Contents"), where["toc"], []),
-            (_("Application form"), where["form"], []),
-            *[(category.title, where[category.anchor],
-               [(_("Contents of the category"), where[category.anchor], []),
-                *[(part.detail or part.title, where[part.anchor] if part.pages else where[category.anchor], [])
-                  for part in category.parts]])
-              for category in categories],
-            (_("Spine"), where["spine"], []),
-        ]
-        write_outline(packet, outline)
-        set_page_labels(packet)
-        packet.docinfo["/Title"] = f"{context['applicant']} · {context['call_title']}"
-        packet.docinfo["/Subject"] = receipt.number
-        packet.save(target, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-        for part in materials:
-            if part.pdf is not None:
-                part.pdf.close()
+            # a material's form fields are not kept (its pages are drawn, their widgets are not)
+            if "/AcroForm" in packet.Root:
+                del packet.Root.AcroForm
+            outline = [
+                (_("Cover"), where["cover"], []),
+                (_("Contents"), where["toc"], []),
+                (_("Application form"), where["form"], []),
+                *[(category.title, where[category.anchor],
+                   [(_("Contents of the category"), where[category.anchor], []),
+                    *[(part.detail or part.title, where[part.anchor] if part.pages else where[category.anchor], [])
+                      for part in category.parts]])
+                  for category in categories],
+                (_("Spine"), where["spine"], []),
+            ]
+            write_outline(packet, outline)
+            set_page_labels(packet)
+            packet.docinfo["/Title"] = f"{context['applicant']} · {context['call_title']}"
+            packet.docinfo["/Subject"] = receipt.number
+            packet.save(target, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return total
 
 

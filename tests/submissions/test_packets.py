@@ -138,10 +138,9 @@ def test_the_packet_is_bound_cover_contents_categories_materials_spine_with_book
     assert photo == pages["现场照片"] + 1 and pages[names["Spine"]] == photo + 1 == total
     assert "MATERIAL-A-P1" in texts[material_a - 1] and "MATERIAL-A-P3" in texts[material_a + 1]
     assert "MATERIAL-B-P1" in texts[material_b - 1]
+    # the photo is bound: its page draws the image (the material's own page, fitted on the sheet)
     image_page = PdfReader(io.BytesIO(data)).pages[photo - 1]
-    forms = [x.get_object() for x in image_page["/Resources"]["/XObject"].values()]
-    assert any(x.get("/Subtype") == "/Image" for form in forms for x in
-               [y.get_object() for y in form["/Resources"]["/XObject"].values()])
+    assert any(x.get_object().get("/Subtype") == "/Image" for x in image_page["/Resources"]["/XObject"].values())
 
     # the master contents and the category contents print the same pages as the bookmarks
     def printed(page_text, title):
@@ -198,6 +197,90 @@ def test_the_packet_is_bound_cover_contents_categories_materials_spine_with_book
     with open(f"{target}.pdf", "wb") as out:
         out.write(data)
     subprocess.run([pdftoppm, "-png", "-r", "40", f"{target}.pdf", target], check=True, timeout=60)
+
+
+def _odd_page(pdf, media, crop=None, trim=None, rotate=None, unit=None):
+    """A page with a frame, a red corner mark and a word, with the given boxes and attributes."""
+    page = pdf.add_blank_page(page_size=(media[2] - media[0], media[3] - media[1]))
+    page.obj.MediaBox = pikepdf.Array(list(media))
+    for key, value in (("/CropBox", crop), ("/TrimBox", trim)):
+        if value is not None:
+            page.obj[key] = pikepdf.Array(list(value))
+    if rotate is not None:
+        page.obj.Rotate = rotate
+    if unit is not None:
+        page.obj.UserUnit = unit
+    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                                                BaseFont=pikepdf.Name.Helvetica))
+    page.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    x0, y0, x1, y1 = media
+    page.contents_add(pdf.make_stream((
+        f"0 0 1 RG 6 w {x0 + 3} {y0 + 3} {x1 - x0 - 6} {y1 - y0 - 6} re S 1 0 0 rg {x0 + 10} {y0 + 10} 40 20 re f "
+        f"BT /F1 24 Tf {x0 + 60} {y0 + (y1 - y0) / 2} Td (PAGE) Tj ET").encode()))
+    return page
+
+
+ODD_PAGES = [
+    {"media": (0, 0, 595, 842)},
+    {"media": (0, 0, 842, 595)},
+    {"media": (0, 0, 612, 792), "rotate": 0},
+    {"media": (0, 0, 595, 842), "rotate": 90},
+    {"media": (0, 0, 595, 842), "rotate": 180},
+    {"media": (0, 0, 595, 842), "rotate": 270},
+    {"media": (0, 0, 595, 842), "rotate": -90},
+    {"media": (100, 50, 500, 350), "crop": (120, 60, 480, 340), "rotate": 90},
+    {"media": (-50, -80, 400, 600), "crop": (-40, -60, 380, 560), "trim": (-30, -50, 370, 500), "rotate": 180},
+    {"media": (0, 0, 300, 200), "unit": 2},
+    {"media": (10, 20, 310, 220), "rotate": 270, "unit": 1.5},
+]
+
+
+def test_a_material_pages_geometry_is_that_of_its_form_xobject():
+    """``page_form_geometry`` gives the box and matrix qpdf gives the page's form XObject (with its
+    transformations handled), for every rotation, offset boxes and a user unit."""
+    pdf = pikepdf.new()
+    for spec in ODD_PAGES:
+        page = _odd_page(pdf, **spec)
+        form = page.as_form_xobject(handle_transformations=True)
+        bbox, matrix = packets.page_form_geometry(page)
+        assert bbox == pytest.approx([float(v) for v in form.BBox]), spec
+        assert matrix == pytest.approx([float(v) for v in form.get("/Matrix", [1, 0, 0, 1, 0, 0])]), spec
+
+
+def test_a_material_page_fitted_in_place_looks_as_its_form_drawn_on_a_sheet(tmp_path):
+    """A material page made an A4 sheet in place (``fit_on_sheet``: its content is not copied) looks,
+    pixel for pixel, as the page drawn as a form XObject, fitted and centred, on a blank A4 sheet."""
+    pdftoppm = shutil.which("pdftoppm")
+    assert pdftoppm, "poppler-utils (pdftoppm) is installed by `make install`"
+    source = pikepdf.new()
+    for spec in ODD_PAGES:
+        _odd_page(source, **spec)
+    drawn, fitted = pikepdf.new(), pikepdf.new()
+    for page in source.pages:
+        wide = packets.is_landscape(page)
+        sheet = drawn.add_blank_page(page_size=(packets.A4[1], packets.A4[0]) if wide else packets.A4)
+        form = drawn.copy_foreign(page.as_form_xobject(handle_transformations=True))
+        width, height, (left, bottom) = packets._shown_box([float(v) for v in form.BBox],
+                                                           [float(v) for v in form.get("/Matrix", [1, 0, 0, 1, 0, 0])])
+        tw, th = float(sheet.mediabox[2]), float(sheet.mediabox[3])
+        scale = min(tw / width, th / height)
+        dx, dy = (tw - width * scale) / 2 - left * scale, (th - height * scale) / 2 - bottom * scale
+        name = sheet.add_resource(form, pikepdf.Name.XObject, prefix="Material")
+        sheet.contents_add(drawn.make_stream(f"q {scale:.5f} 0 0 {scale:.5f} {dx:.3f} {dy:.3f} cm {name} Do Q"
+                                             .encode()))
+        fitted.pages.append(page)
+        packets.fit_on_sheet(fitted, fitted.pages[-1], wide)
+    images = {}
+    for name, pdf in (("drawn", drawn), ("fitted", fitted)):
+        pdf.save(tmp_path / f"{name}.pdf")
+        subprocess.run([pdftoppm, "-png", "-r", "30", tmp_path / f"{name}.pdf", tmp_path / name], check=True,
+                       timeout=60)
+        images[name] = sorted(tmp_path.glob(f"{name}-*.png"))
+    assert len(images["drawn"]) == len(images["fitted"]) == len(ODD_PAGES)
+    for (spec, a), b in zip(zip(ODD_PAGES, images["drawn"], strict=True), images["fitted"], strict=True):
+        assert a.read_bytes() == b.read_bytes(), spec
+    assert all(sorted(page.obj.keys()) == ["/Contents", "/MediaBox", "/Parent", "/Resources", "/Type"]
+               for page in fitted.pages)
 
 
 def test_landscape_and_odd_sized_material_pages_are_bound_on_a4_readable(world, call, media, time_machine, built):
@@ -430,3 +513,39 @@ def test_documents_share_one_font_configuration_per_thread_and_render_the_same()
     thread.start()
     thread.join()
     assert other and other[0] is not pdf_fonts.font_config()
+
+
+def test_fonts_are_embedded_byte_for_byte_as_weasyprint_embeds_them(monkeypatch):
+    """pdf_fonts.SubsetFont (installed for the pinned WeasyPrint: a new version fails here until it
+    is checked again) embeds the same font files WeasyPrint's own class does: CJK serif and sans,
+    regular and bold, Latin, a character beyond the BMP (𠀾), accents."""
+    import weasyprint
+    from weasyprint.pdf import fonts as weasy_fonts
+    from weasyprint.pdf import stream as weasy_stream
+    from weasyprint.text import fonts as text_fonts
+
+    from submissions.documents import pdf_fonts
+
+    assert weasyprint.__version__ == pdf_fonts.SUPPORTED_VERSION and pdf_fonts.installed()
+    html = ('<html><body style="font-family: \'Noto Serif CJK SC\', serif">'
+            f'<p>申报书 第一份 {RARE_NAME} Résumé naïve 1234 · 第 5 / 205 页</p><p><b>书脊 加粗 Bold</b></p>'
+            '<p style="font-family: \'Noto Sans CJK SC\', sans-serif">黑体 文字 Sans <b>加粗</b></p></body></html>')
+
+    def font_files(data: bytes) -> dict[str, bytes]:
+        files = {}
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            for page in pdf.pages:
+                for font in page.Resources.Font.values():
+                    descriptor = (font.DescendantFonts[0] if "/DescendantFonts" in font else font).FontDescriptor
+                    stream = next(descriptor[key] for key in ("/FontFile3", "/FontFile2", "/FontFile")
+                                  if key in descriptor)
+                    files[str(font.BaseFont).split("+", 1)[1]] = stream.read_bytes()
+        return files
+
+    ours = font_files(packets.pdf_of(packets.render_pdf(html)))
+    monkeypatch.setattr(weasy_stream, "Font", weasy_fonts.Font)
+    monkeypatch.setattr(weasy_fonts, "get_hb_object_data", text_fonts.get_hb_object_data)
+    theirs = font_files(packets.pdf_of(packets.render_pdf(html)))
+    assert len(ours) >= 4 and ours.keys() == theirs.keys(), (sorted(ours), sorted(theirs))
+    for name, data in ours.items():
+        assert data == theirs[name], name
