@@ -268,10 +268,36 @@ def fit_on_sheet(pdf, page, wide: bool) -> None:
     obj.MediaBox = pikepdf.Array([0, 0, tw, th])
     x0, y0, x1, y1 = bbox
     a, b, c, d, e, f = matrix
+    opened, left_open = _unbalanced(page)
     page.contents_add(pdf.make_stream(
         (f"q {scale:.5f} 0 0 {scale:.5f} {dx:.3f} {dy:.3f} cm {a:g} {b:g} {c:g} {d:g} {e:.4f} {f:.4f} cm "
-         f"{x0:.4f} {y0:.4f} {x1 - x0:.4f} {y1 - y0:.4f} re W n\n").encode("ascii")), prepend=True)
-    page.contents_add(pdf.make_stream(b"\nQ\n"))
+         f"{x0:.4f} {y0:.4f} {x1 - x0:.4f} {y1 - y0:.4f} re W n\n" + "q " * opened).encode("ascii")), prepend=True)
+    page.contents_add(pdf.make_stream(("\n" + "Q " * left_open + "Q\n").encode("ascii")))
+
+
+# a save (q) or restore (Q) operator in raw content: the letter alone between delimiters
+SAVE_RESTORE = re.compile(rb"(?<![^\s\])>}])[qQ](?![^\s\[(<{/%])")
+
+
+def _unbalanced(page) -> tuple[int, int]:
+    """How far a material page's content is from restoring what it saved (q … Q), which the form
+    XObject it used to be drawn through contained: (the saves to add before it, for the restores it
+    has too many; the restores to add after it, for the saves it leaves open). (0, 0) for a
+    well-formed page. The raw bytes are counted first; only a page they do not show balanced is
+    parsed (a q in a string or an inline image, or a page that really is unbalanced)."""
+    contents = page.obj.get("/Contents")
+    streams = contents if isinstance(contents, pikepdf.Array) else [] if contents is None else [contents]
+    depth = lowest = 0
+    for token in SAVE_RESTORE.findall(b"\n".join(bytes(s.read_bytes()) for s in streams)):
+        depth += 1 if token == b"q" else -1
+        lowest = min(lowest, depth)
+    if depth == 0 and lowest == 0:
+        return 0, 0
+    depth = lowest = 0
+    for _operands, operator in pikepdf.parse_content_stream(page, "q Q"):
+        depth += 1 if str(operator) == "q" else -1
+        lowest = min(lowest, depth)
+    return -lowest, depth - lowest
 
 
 # --- Office files: LibreOffice headless ------------------------------------------------------------

@@ -283,6 +283,27 @@ def test_a_material_page_fitted_in_place_looks_as_its_form_drawn_on_a_sheet(tmp_
                for page in fitted.pages)
 
 
+@pytest.mark.parametrize("content", [
+    b"q 1 0 0 1 10 10 cm 0 0 50 50 re f",  # a save never restored
+    b"q 2 0 0 2 0 0 cm q 0 0 9 9 re f Q",  # two saves, one restored
+    b"0 0 50 50 re f Q Q 0 0 5 5 re f",  # restores it never saved
+    b"BT /F1 9 Tf (q q Q) Tj ET q 0 0 5 5 re f",  # a q in a string, and one save never restored
+])
+def test_a_material_page_that_leaves_its_graphics_state_unbalanced_is_contained(content):
+    """What a material page saves it must restore; one that does not (against the PDF rules, but
+    seen in scanners' output) is contained as its form XObject contained it: the sheet's content
+    is balanced, so the footer drawn after it is drawn in the sheet's own coordinates."""
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page(page_size=(300, 400))
+    page.obj.Contents = pdf.make_stream(content)
+    packets.fit_on_sheet(pdf, pdf.pages[0], wide=False)
+    depth = lowest = 0
+    for _operands, operator in pikepdf.parse_content_stream(pdf.pages[0], "q Q"):
+        depth += 1 if str(operator) == "q" else -1
+        lowest = min(lowest, depth)
+    assert (lowest, depth) == (0, 0)
+
+
 def test_landscape_and_odd_sized_material_pages_are_bound_on_a4_readable(world, call, media, time_machine, built):
     time_machine.move_to(DEADLINE, tick=False)
     application = ready(world.applicant_admin, call)
