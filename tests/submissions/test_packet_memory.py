@@ -22,5 +22,10 @@ def test_the_packets_peak_memory_for_400_pages_is_within_ten_percent_of_that_for
     small, large = probe(200), probe(400)
     assert large["pages"] - small["pages"] == 200
     assert large["peak"] <= small["peak"] * 1.10, (small, large)
-    # what the build itself adds to the process (fonts, layout, the binding) does not grow with pages
-    assert large["peak"] - large["before"] <= (small["peak"] - small["before"]) * 1.10, (small, large)
+    # what the build itself adds to the process (fonts, layout, the binding) does not grow with the
+    # material's pages: the 200 more pages add at most 32 KiB each (a page's objects in qpdf's tables;
+    # a binding that holds the pages' images adds ~125 KiB a scanned page). Not a ratio of the two
+    # additions: once warm, a build adds well under a MiB to the process, and a ratio of such small
+    # figures only measures the allocator.
+    added = {name: probe_["peak"] - probe_["before"] for name, probe_ in (("small", small), ("large", large))}
+    assert (added["large"] - added["small"]) / 200 <= 32, (small, large)
