@@ -93,6 +93,14 @@ def _progress(job_id: int):
     return report
 
 
+def failure_message(job_id: int) -> str:
+    """What a job that failed by a fault of the portal (not by its input) shows: nothing internal
+    (the exception is in the log), in the portal's language as the job's other messages."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("The document could not be built because of a fault in the portal, which has been logged "
+                 "(document %(n)d). Please request it again later, or tell the platform operators.") % {"n": job_id}
+
+
 def _build(job, target: Path) -> int | None:
     """Build the job's document into the file `target`; returns its pages (None: not paged). The
     packet is written straight to the file (its materials streamed from storage); the others are
@@ -175,8 +183,8 @@ def _build_document(job_id: int) -> str:
             pages = _build(job, built)
             final = _signed(job, built)
         except Exception as exc:  # noqa: BLE001 - any failure (SoftTimeLimitExceeded too) is recorded on the job
-            message = " ".join(exc.messages) if isinstance(exc, ValidationError) else f"{type(exc).__name__}: {exc}"
             logger.exception("document job %s failed", job_id)
+            message = " ".join(exc.messages) if isinstance(exc, ValidationError) else failure_message(job_id)
             DocumentJob.objects.filter(pk=job_id).exclude(status=DocumentStatus.DONE).update(
                 status=DocumentStatus.FAILED, error=message[:2000], finished_at=timezone.now())
             return DocumentStatus.FAILED

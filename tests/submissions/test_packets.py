@@ -471,6 +471,22 @@ def test_a_packet_whose_material_is_missing_fails_with_the_reason(world, app, ea
     assert packets.packet_request(actor=actor(world.applicant_admin), application=app).pk != job.pk
 
 
+def test_a_packet_failing_by_a_fault_of_the_portal_shows_nothing_internal(world, app, eager_tasks, commit,
+                                                                           monkeypatch):
+    from submissions.documents import tasks
+
+    def broken(job, target):
+        raise RuntimeError("pikepdf.Job: internal detail /tmp/portal-packet-x/merged.pdf")
+
+    monkeypatch.setattr(tasks, "_build", broken)
+    with commit():
+        job = packets.packet_request(actor=actor(world.applicant_admin), application=app)
+    job.refresh_from_db()
+    assert job.status == DocumentStatus.FAILED and not job.file
+    assert job.error.startswith("因平台故障，文件未能生成") and str(job.pk) in job.error
+    assert "RuntimeError" not in job.error and "pikepdf" not in job.error and "/tmp" not in job.error
+
+
 @needs_worker
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_builds_the_packet_requested_through_the_api(world, call, media, time_machine, api_for):
